@@ -1,0 +1,97 @@
+"""2D max and average pooling (no padding), PyTorch layout ``(N, C, H, W)``.
+
+With window ``k``, stride ``s`` (default ``k``) and ``Ho = (H - k) // s + 1``::
+
+    max: y[n, c, h, v] = max_{0 <= i, j < k} x[n, c, s*h + i, s*v + j]
+    avg: y[n, c, h, v] = (1 / k^2) sum_{0 <= i, j < k} x[n, c, s*h + i, s*v + j]
+
+Backward: max pooling sends ``dy[n, c, h, v]`` to the arg-max of its window
+(on ties, to the first maximum in row-major window order, as PyTorch does);
+average pooling spreads ``dy / k^2`` evenly over the window. When windows
+overlap (``s < k``) a pixel collects the sum of the contributions of every
+window it belongs to. Rows/columns that no window reaches get gradient 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .._validate import as_float_array, check_int, check_nonempty
+
+__all__ = ["maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward"]
+
+
+def _setup(x, kernel_size, stride):
+    x = as_float_array(x, "x", ndim=4)
+    check_nonempty(x, "x")
+    k = check_int(kernel_size, "kernel_size", minimum=1)
+    s = k if stride is None else check_int(stride, "stride", minimum=1)
+    h, w = x.shape[2:]
+    if k > h or k > w:
+        raise ValueError(f"kernel_size ({k}) must not exceed the input height and width (H, W) = ({h}, {w}) of x")
+    windows = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]  # (N, C, Ho, Wo, k, k) view
+    return x, k, s, windows
+
+
+def _check_dy(dy, shape):
+    dy = as_float_array(dy, "dy")
+    if dy.shape != shape:
+        raise ValueError(f"dy must have the shape of the forward output {shape}, got {dy.shape}")
+    return dy
+
+
+def _offset_slice(i: int, j: int, s: int, ho: int, wo: int):
+    """Pixels ``(s*h + i, s*v + j)`` for all outputs ``(h, v)``: a strided slice of ``x``."""
+    return np.s_[:, :, i : i + s * (ho - 1) + 1 : s, j : j + s * (wo - 1) + 1 : s]
+
+
+def maxpool2d_forward(x, kernel_size: int, stride: int | None = None):
+    """Max over ``kernel_size x kernel_size`` windows; equals ``torch.nn.functional.max_pool2d``.
+
+    ``x (N, C, H, W)``; ``stride`` defaults to ``kernel_size``. Returns
+    ``(y, cache)`` with ``y (N, C, Ho, Wo)``, ``Ho = (H - kernel_size) // stride + 1``.
+    The cache stores, per output, the row-major index ``i*k + j`` of the
+    (first) maximum in its window.
+    """
+    x, k, s, windows = _setup(x, kernel_size, stride)
+    flat = windows.reshape(windows.shape[:4] + (k * k,))
+    arg = np.argmax(flat, axis=-1)  # first maximum in row-major order
+    y = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    return y, (arg, x.shape, x.dtype, k, s)
+
+
+def maxpool2d_backward(dy, cache) -> np.ndarray:
+    """``dx``: each ``dy[n, c, h, v]`` added at the arg-max of window ``(h, v)``; shape of ``x``."""
+    arg, x_shape, dtype, k, s = cache
+    dy = _check_dy(dy, arg.shape)
+    ho, wo = arg.shape[2:]
+    dx = np.zeros(x_shape, dtype=np.result_type(dtype, dy.dtype))
+    for idx in range(k * k):  # loop over window offsets only
+        i, j = divmod(idx, k)
+        dx[_offset_slice(i, j, s, ho, wo)] += np.where(arg == idx, dy, 0)
+    return dx
+
+
+def avgpool2d_forward(x, kernel_size: int, stride: int | None = None):
+    """Mean over ``kernel_size x kernel_size`` windows; equals ``torch.nn.functional.avg_pool2d``.
+
+    ``x (N, C, H, W)``; ``stride`` defaults to ``kernel_size``; no padding.
+    Returns ``(y, cache)`` with ``y (N, C, Ho, Wo)``.
+    """
+    x, k, s, windows = _setup(x, kernel_size, stride)
+    y = windows.mean(axis=(-2, -1))
+    return y, (y.shape, x.shape, x.dtype, k, s)
+
+
+def avgpool2d_backward(dy, cache) -> np.ndarray:
+    """``dx``: every pixel of window ``(h, v)`` receives ``dy[n, c, h, v] / k^2``; shape of ``x``."""
+    y_shape, x_shape, dtype, k, s = cache
+    dy = _check_dy(dy, y_shape)
+    ho, wo = y_shape[2:]
+    share = dy / (k * k)
+    dx = np.zeros(x_shape, dtype=np.result_type(dtype, dy.dtype))
+    for i in range(k):
+        for j in range(k):
+            dx[_offset_slice(i, j, s, ho, wo)] += share
+    return dx

@@ -1,0 +1,67 @@
+"""mlmath.gradcheck: central differences against known gradients and against torch."""
+
+import numpy as np
+import pytest
+import torch
+
+from mlmath.gradcheck import check_gradient, numerical_gradient, relative_error
+
+
+def test_numerical_gradient_of_quadratic_form_matches_closed_form():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(5, 5))
+    x = rng.normal(size=5)
+    np.testing.assert_allclose(numerical_gradient(lambda v: v @ A @ v, x), (A + A.T) @ x, rtol=1e-7, atol=1e-8)
+
+
+def test_numerical_gradient_matches_torch_autograd_on_matrix_input():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(3, 4))
+    Xt = torch.tensor(X, requires_grad=True)
+    torch.logsumexp(torch.sin(Xt) * Xt, dim=(0, 1)).backward()
+    f = lambda M: np.log(np.sum(np.exp(np.sin(M) * M)))
+    np.testing.assert_allclose(numerical_gradient(f, X), Xt.grad.numpy(), rtol=1e-7, atol=1e-9)
+
+
+def test_numerical_gradient_error_is_second_order_in_eps():
+    f, x = np.exp, np.array([0.3])
+    errors = [abs(numerical_gradient(lambda v: f(v).sum(), x, eps=e)[0] - np.exp(0.3)) for e in (1e-2, 1e-3)]
+    assert 50 < errors[0] / errors[1] < 200  # eps / 10 -> error / 100
+
+
+def test_numerical_gradient_does_not_modify_input():
+    x = np.array([1.0, 2.0])
+    numerical_gradient(lambda v: (v**2).sum(), x)
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+
+
+def test_relative_error_definition():
+    assert relative_error([1.0, 2.0], [1.0, 2.0]) == 0.0
+    assert relative_error([0.0], [0.0]) == 0.0
+    assert relative_error([1.0, 0.0], [3.0, 0.0]) == pytest.approx(2.0 / 4.0)
+
+
+def test_check_gradient_separates_right_from_wrong_gradient():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(4, 3))
+    f = lambda v: np.sum(np.tanh(v) ** 2)
+    right = lambda v: 2 * np.tanh(v) * (1 - np.tanh(v) ** 2)
+    wrong = lambda v: 2 * np.tanh(v)
+    assert check_gradient(f, right, x) < 1e-8
+    assert check_gradient(f, wrong, x) > 1e-2
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: numerical_gradient(3, np.ones(2)), "f"),
+        (lambda: numerical_gradient(np.sum, np.ones(2), eps=0.0), "eps"),
+        (lambda: numerical_gradient(lambda v: v, np.ones(2)), "scalar"),
+        (lambda: relative_error(np.ones(2), np.ones(3)), "same shape"),
+        (lambda: check_gradient(np.sum, lambda v: np.ones(3), np.ones(2)), "grad"),
+        (lambda: check_gradient(np.sum, None, np.ones(2)), "grad"),
+    ],
+)
+def test_bad_input_raises_value_error_naming_the_argument(call, argument):
+    with pytest.raises(ValueError, match=argument):
+        call()

@@ -1,0 +1,478 @@
+"""Tests for mlmath.imaging: Tikhonov, circular deconvolution, total variation, homographies."""
+
+import mpmath
+import numpy as np
+import pytest
+import scipy.linalg
+import scipy.ndimage
+import torch
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.testing import assert_allclose
+
+from mlmath.gradcheck import check_gradient, numerical_gradient, relative_error
+from mlmath.imaging import (
+    circular_convolve,
+    forward_difference,
+    forward_difference_adjoint,
+    homography_apply,
+    homography_jacobian,
+    homography_point_jacobian,
+    tikhonov_deconvolve_circular,
+    tikhonov_solve,
+    tv_smoothed,
+    tv_value,
+)
+
+torch.set_default_dtype(torch.float64)
+PROP = settings(max_examples=30, deadline=None, derandomize=True)
+
+
+def _difference_matrix(n):
+    """First-difference matrix (n-1, n): (L x)_i = x_{i+1} - x_i."""
+    return np.eye(n, k=1)[:-1] - np.eye(n)[:-1]
+
+
+# ---------------------------------------------------------------------------
+# tikhonov_solve
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("use_L", [False, True])
+def test_tikhonov_solve_objective_gradient_vanishes_at_solution(use_L):
+    rng = np.random.default_rng(0)
+    m, n, lam = 9, 6, 0.3
+    A, y = rng.standard_normal((m, n)), rng.standard_normal(m)
+    L = _difference_matrix(n) if use_L else np.eye(n)
+    x = tikhonov_solve(A, y, lam, L if use_L else None)
+    grad = 2 * A.T @ (A @ x - y) + 2 * lam * L.T @ (L @ x)
+    assert np.max(np.abs(grad)) < 1e-12 * (np.linalg.norm(A) ** 2 * np.linalg.norm(x) + np.linalg.norm(A) * np.linalg.norm(y))
+
+
+@PROP
+@given(m=st.integers(1, 8), n=st.integers(1, 6), p=st.integers(1, 6), lam=st.floats(1e-3, 1e2), seed=st.integers(0, 2**16))
+def test_tikhonov_solve_equals_scipy_lstsq_of_stacked_system(m, n, p, lam, seed):
+    rng = np.random.default_rng(seed)
+    A, y = rng.standard_normal((m, n)), rng.standard_normal(m)
+    L = rng.standard_normal((p, n))
+    # the stacked matrix must have full column rank for a unique minimiser
+    assume(np.linalg.matrix_rank(np.vstack([A, L])) == n)
+    stacked = np.vstack([A, np.sqrt(lam) * L])
+    expected = scipy.linalg.lstsq(stacked, np.concatenate([y, np.zeros(p)]))[0]
+    assert_allclose(tikhonov_solve(A, y, lam, L), expected, rtol=1e-8, atol=1e-10)
+
+
+@PROP
+@given(m=st.integers(1, 8), n=st.integers(1, 6), lam=st.floats(1e-3, 1e2), seed=st.integers(0, 2**16))
+def test_tikhonov_solve_default_L_equals_cholesky_normal_equations(m, n, lam, seed):
+    rng = np.random.default_rng(seed)
+    A, y = rng.standard_normal((m, n)), rng.standard_normal(m)
+    expected = scipy.linalg.solve(A.T @ A + lam * np.eye(n), A.T @ y, assume_a="pos")
+    assert_allclose(tikhonov_solve(A, y, lam), expected, rtol=1e-8, atol=1e-10)
+
+
+def test_tikhonov_solve_lam_zero_full_rank_equals_lstsq():
+    rng = np.random.default_rng(1)
+    A, y = rng.standard_normal((10, 4)), rng.standard_normal(10)
+    assert_allclose(tikhonov_solve(A, y, 0.0), scipy.linalg.lstsq(A, y)[0], rtol=1e-10, atol=1e-12)
+    # square invertible A with lam = 0 is the plain solve
+    B = rng.standard_normal((5, 5)) + 5 * np.eye(5)
+    z = rng.standard_normal(5)
+    assert_allclose(tikhonov_solve(B, z, 0), np.linalg.solve(B, z), rtol=1e-10, atol=1e-12)
+
+
+def test_tikhonov_solve_rank_deficient_A_is_unique_for_positive_lam():
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((6, 2)) @ rng.standard_normal((2, 5))  # rank 2 < n = 5
+    y = rng.standard_normal(6)
+    x = tikhonov_solve(A, y, 0.5)
+    expected = scipy.linalg.solve(A.T @ A + 0.5 * np.eye(5), A.T @ y, assume_a="pos")
+    assert_allclose(x, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_tikhonov_solve_stacked_solve_is_accurate_when_normal_equations_are_not():
+    """Why the stacked least-squares solve: cond(A) = 1e7 squares to 1e14 in A^T A."""
+    rng = np.random.default_rng(0)
+    m, n, lam = 12, 6, 1e-16
+    U, _ = np.linalg.qr(rng.standard_normal((m, n)))
+    V, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    A = (U * np.logspace(0, -7, n)) @ V.T
+    y = rng.standard_normal(m)
+    mpmath.mp.dps = 50
+    Am, ym = mpmath.matrix(A.tolist()), mpmath.matrix(y.tolist())
+    ref = np.array(mpmath.lu_solve(Am.T * Am + lam * mpmath.eye(n), Am.T * ym).tolist(), dtype=float).ravel()
+    err = lambda x: np.linalg.norm(x - ref) / np.linalg.norm(ref)  # noqa: E731
+    normal = scipy.linalg.solve(A.T @ A + lam * np.eye(n), A.T @ y, assume_a="pos")
+    assert err(tikhonov_solve(A, y, lam)) < 1e-7
+    assert err(normal) > 1e-5
+
+
+def test_tikhonov_solve_keeps_float32_and_converts_lists():
+    rng = np.random.default_rng(3)
+    A, y = rng.standard_normal((5, 3)).astype(np.float32), rng.standard_normal(5).astype(np.float32)
+    x32 = tikhonov_solve(A, y, 0.1)
+    assert x32.dtype == np.float32
+    x64 = tikhonov_solve(A.astype(np.float64), y.astype(np.float64), 0.1)
+    assert_allclose(x32, x64, rtol=1e-4, atol=1e-5)
+    xl = tikhonov_solve([[1, 0], [0, 2], [1, 1]], [1, 2, 3], 1)
+    assert xl.dtype == np.float64
+    Ad = np.array([[1.0, 0], [0, 2], [1, 1]])
+    assert_allclose(xl, np.linalg.solve(Ad.T @ Ad + np.eye(2), Ad.T @ [1.0, 2, 3]), rtol=1e-12)
+
+
+def test_tikhonov_solve_singular_raises_naming_lam_and_A():
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((6, 2)) @ rng.standard_normal((2, 4))
+    y = rng.standard_normal(6)
+    with pytest.raises(ValueError, match="lam") as info:
+        tikhonov_solve(A, y, 0.0)
+    assert "A" in str(info.value)
+    # lam > 0 but A and L share a null vector: constants are in null(L) and in null(A)
+    A2 = rng.standard_normal((5, 4))
+    A2 -= A2.mean(axis=1, keepdims=True)  # A2 @ ones = 0
+    with pytest.raises(ValueError, match="null vector"):
+        tikhonov_solve(A2, rng.standard_normal(5), 1.0, _difference_matrix(4))
+
+
+@pytest.mark.parametrize(
+    "args, name",
+    [
+        ((np.ones(3), np.ones(3), 1.0), "A"),
+        ((np.ones((3, 2)), np.ones(4), 1.0), "y"),
+        ((np.ones((3, 2)), np.ones((3, 1)), 1.0), "y"),
+        ((np.ones((3, 2)), np.ones(3), -1.0), "lam"),
+        ((np.ones((3, 2)), np.ones(3), np.nan), "lam"),
+        ((np.ones((3, 2)), np.ones(3), 1.0, np.ones((2, 3))), "L"),
+        ((np.ones((3, 2)), np.ones(3), 1.0, np.ones(2)), "L"),
+        ((np.ones((0, 2)), np.ones(0), 1.0), "A"),
+        ((np.array([[1.0, np.inf]]), np.ones(1), 1.0), "A"),
+    ],
+)
+def test_tikhonov_solve_bad_input_raises_naming_argument(args, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        tikhonov_solve(*args)
+
+
+# ---------------------------------------------------------------------------
+# circular convolution and FFT Tikhonov deconvolution
+# ---------------------------------------------------------------------------
+
+
+def _circulant_from_scipy(kernel, shape):
+    """Dense matrix of x -> scipy.ndimage.convolve(x, kernel, mode='wrap') on flattened arrays."""
+    n = int(np.prod(shape))
+    cols = [scipy.ndimage.convolve(np.eye(n)[k].reshape(shape), kernel, mode="wrap").ravel() for k in range(n)]
+    return np.stack(cols, axis=1)
+
+
+@PROP
+@given(
+    shape=st.one_of(st.tuples(st.integers(1, 12)), st.tuples(st.integers(1, 7), st.integers(1, 7))),
+    half=st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    seed=st.integers(0, 2**16),
+)
+def test_circular_convolve_equals_scipy_ndimage_wrap(shape, half, seed):
+    ksize = tuple(2 * h + 1 for h in half[: len(shape)])
+    assume(all(k <= s for k, s in zip(ksize, shape)))
+    rng = np.random.default_rng(seed)
+    x, kernel = rng.standard_normal(shape), rng.standard_normal(ksize)
+    expected = scipy.ndimage.convolve(x, kernel, mode="wrap")
+    assert_allclose(circular_convolve(x, kernel), expected, rtol=1e-10, atol=1e-12)
+
+
+def test_circular_convolve_with_centred_delta_is_identity_and_shifted_delta_shifts():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((5, 6))
+    delta = np.zeros((3, 3))
+    delta[1, 1] = 1.0
+    assert_allclose(circular_convolve(x, delta), x, atol=1e-14)
+    right = np.zeros((1, 3))
+    right[0, 2] = 1.0  # tap at offset j = +1: (k * x)[i, c] = x[i, c - 1]
+    assert_allclose(circular_convolve(x, right), np.roll(x, 1, axis=1), atol=1e-14)
+
+
+@pytest.mark.parametrize("shape, ksize, lam", [((11,), (3,), 0.05), ((12,), (5,), 0.0), ((5, 6), (3, 3), 0.1), ((4, 7), (3, 5), 1e-3)])
+def test_tikhonov_deconvolve_circular_equals_dense_tikhonov_solve(shape, ksize, lam):
+    rng = np.random.default_rng(6)
+    kernel = rng.random(ksize) + 0.1
+    kernel[tuple(k // 2 for k in ksize)] += 2.0  # diagonally dominant, so invertible when lam = 0
+    y = rng.standard_normal(shape)
+    A = _circulant_from_scipy(kernel, shape)
+    expected = tikhonov_solve(A, y.ravel(), lam).reshape(shape)
+    assert_allclose(tikhonov_deconvolve_circular(y, kernel, lam), expected, rtol=1e-9, atol=1e-11)
+
+
+def test_tikhonov_deconvolve_circular_lam_zero_inverts_blur():
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((8, 9))
+    kernel = np.array([[0.0, 0.1, 0.0], [0.1, 0.6, 0.1], [0.0, 0.1, 0.0]])  # |K| >= 0.2 everywhere
+    assert_allclose(tikhonov_deconvolve_circular(circular_convolve(x, kernel), kernel, 0.0), x, rtol=1e-10, atol=1e-12)
+
+
+def test_tikhonov_deconvolve_circular_keeps_float32():
+    rng = np.random.default_rng(8)
+    y = rng.standard_normal((6, 6)).astype(np.float32)
+    out = tikhonov_deconvolve_circular(y, np.full((3, 3), 1 / 9, dtype=np.float32), 0.1)
+    assert out.dtype == np.float32 and out.shape == (6, 6)
+    assert_allclose(out, tikhonov_deconvolve_circular(y.astype(np.float64), np.full((3, 3), 1 / 9), 0.1), rtol=1e-4, atol=1e-5)
+
+
+def test_tikhonov_deconvolve_circular_zero_in_spectrum_with_lam_zero_raises_naming_lam():
+    # [1/4, 1/2, 1/4] has K = 0 at the Nyquist frequency of an even-length signal
+    y = np.random.default_rng(9).standard_normal(8)
+    with pytest.raises(ValueError, match="lam"):
+        tikhonov_deconvolve_circular(y, [0.25, 0.5, 0.25], 0.0)
+    # dense solver agrees that the problem is singular
+    with pytest.raises(ValueError, match="lam"):
+        tikhonov_solve(_circulant_from_scipy(np.array([0.25, 0.5, 0.25]), (8,)), y, 0.0)
+
+
+@pytest.mark.parametrize(
+    "fn, args, name",
+    [
+        (tikhonov_deconvolve_circular, (np.ones(5), np.ones(2), 0.1), "kernel"),
+        (tikhonov_deconvolve_circular, (np.ones(3), np.ones(5), 0.1), "kernel"),
+        (tikhonov_deconvolve_circular, (np.ones((4, 4)), np.ones(3), 0.1), "kernel"),
+        (tikhonov_deconvolve_circular, (np.ones((2, 2, 2)), np.ones((1, 1, 1)), 0.1), "y"),
+        (tikhonov_deconvolve_circular, (np.ones(5), np.ones(3), -0.1), "lam"),
+        (tikhonov_deconvolve_circular, (np.ones(0), np.ones(1), 0.1), "y"),
+        (circular_convolve, (np.ones((4, 4)), np.ones((3, 2))), "kernel"),
+        (circular_convolve, (np.ones((2, 2, 2)), np.ones((1, 1, 1))), "x"),
+        (circular_convolve, ([1.0, np.nan], [1.0]), "x"),
+    ],
+)
+def test_circular_functions_bad_input_raise_naming_argument(fn, args, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        fn(*args)
+
+
+# ---------------------------------------------------------------------------
+# forward differences and total variation
+# ---------------------------------------------------------------------------
+
+
+def _torch_forward_difference(x):
+    dx = torch.nn.functional.pad(torch.diff(x, dim=1), (0, 1))
+    dy = torch.nn.functional.pad(torch.diff(x, dim=0), (0, 0, 0, 1))
+    return dx, dy
+
+
+def _torch_tv_smoothed(x, eps):
+    dx, dy = _torch_forward_difference(x)
+    return torch.sqrt(dx**2 + dy**2 + eps**2).sum()
+
+
+def test_forward_difference_matches_torch_with_zero_last_row_and_column():
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((4, 5))
+    dx, dy = forward_difference(x)
+    tdx, tdy = _torch_forward_difference(torch.from_numpy(x))
+    assert_allclose(dx, tdx.numpy(), rtol=0, atol=0)
+    assert_allclose(dy, tdy.numpy(), rtol=0, atol=0)
+    assert np.all(dx[:, -1] == 0) and np.all(dy[-1, :] == 0)
+
+
+@PROP
+@given(h=st.integers(1, 6), w=st.integers(1, 6), seed=st.integers(0, 2**16))
+def test_forward_difference_adjoint_satisfies_inner_product_identity(h, w, seed):
+    rng = np.random.default_rng(seed)
+    x, px, py = rng.standard_normal((3, h, w))
+    dx, dy = forward_difference(x)
+    lhs = np.sum(dx * px) + np.sum(dy * py)
+    rhs = np.sum(x * forward_difference_adjoint(px, py))
+    assert_allclose(lhs, rhs, rtol=1e-12, atol=1e-12)
+
+
+@PROP
+@given(h=st.integers(1, 6), w=st.integers(1, 6), eps=st.floats(1e-2, 2.0), seed=st.integers(0, 2**16))
+def test_tv_smoothed_value_and_gradient_match_torch_autograd(h, w, eps, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((h, w))
+    value, grad = tv_smoothed(x, eps)
+    xt = torch.from_numpy(x.copy()).requires_grad_(True)
+    vt = _torch_tv_smoothed(xt, eps)
+    vt.backward()
+    assert_allclose(value, vt.item(), rtol=1e-12, atol=1e-12)
+    assert_allclose(grad, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_tv_smoothed_gradient_matches_finite_differences():
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((5, 4))
+    eps = 0.1
+    f = lambda z: tv_smoothed(z, eps)[0]  # noqa: E731
+    g = lambda z: tv_smoothed(z, eps)[1]  # noqa: E731
+    assert check_gradient(f, g, x) < 1e-7
+    assert relative_error(g(x), numerical_gradient(f, x)) < 1e-7
+
+
+def test_tv_smoothed_gradient_is_continuous_at_flat_image():
+    """sqrt(t^2 + eps^2) has no kink: the gradient at a constant image is 0 from every side."""
+    rng = np.random.default_rng(12)
+    x0 = np.full((4, 4), 0.7)
+    d = rng.standard_normal((4, 4))
+    eps = 1e-3
+    _, g0 = tv_smoothed(x0, eps)
+    assert_allclose(g0, 0.0, atol=0)
+    for t in (1e-9, -1e-9):
+        assert np.max(np.abs(tv_smoothed(x0 + t * d, eps)[1])) < 1e-4
+    assert_allclose(numerical_gradient(lambda z: tv_smoothed(z, eps)[0], x0, eps=1e-7), 0.0, atol=1e-6)
+
+
+def test_tv_value_matches_torch():
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((6, 7))
+    dx, dy = _torch_forward_difference(torch.from_numpy(x))
+    assert_allclose(tv_value(x), torch.sqrt(dx**2 + dy**2).sum().item(), rtol=1e-12)
+    assert tv_value(np.ones((3, 3))) == 0.0
+
+
+def test_tv_smoothed_approaches_tv_as_eps_goes_to_zero():
+    rng = np.random.default_rng(14)
+    x = rng.standard_normal((6, 5))
+    tv = tv_value(x)
+    gaps = []
+    for eps in (1e-1, 1e-2, 1e-3, 1e-4, 1e-6):
+        gap = tv_smoothed(x, eps)[0] - tv
+        assert 0 <= gap <= x.size * eps  # |sqrt(a^2 + eps^2) - |a|| <= eps per pixel
+        gaps.append(gap)
+    assert np.all(np.diff(gaps) < 0)
+    # (value - TV) / eps -> number of pixels whose forward gradient is 0: here only the
+    # bottom-right corner, where both differences are zero by the Neumann boundary
+    assert abs(gaps[-1] / 1e-6 - 1.0) < 1e-3
+
+
+def test_tv_smoothed_keeps_float32():
+    x = np.random.default_rng(15).standard_normal((3, 4)).astype(np.float32)
+    value, grad = tv_smoothed(x, 0.1)
+    assert grad.dtype == np.float32 and np.asarray(value).dtype == np.float32
+    v64, g64 = tv_smoothed(x.astype(np.float64), 0.1)
+    assert_allclose(value, v64, rtol=1e-5)
+    assert_allclose(grad, g64, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "fn, args, name",
+    [
+        (tv_smoothed, (np.ones(4), 0.1), "x"),
+        (tv_smoothed, (np.ones((2, 2, 2)), 0.1), "x"),
+        (tv_smoothed, (np.ones((0, 3)), 0.1), "x"),
+        (tv_smoothed, (np.ones((3, 3)), 0.0), "eps"),
+        (tv_smoothed, (np.ones((3, 3)), -1.0), "eps"),
+        (tv_smoothed, (np.ones((3, 3)), np.inf), "eps"),
+        (tv_value, (np.ones(3),), "x"),
+        (tv_value, (np.array([[1.0, np.nan]]),), "x"),
+        (forward_difference, (np.ones(3),), "x"),
+        (forward_difference_adjoint, (np.ones((2, 3)), np.ones((3, 2))), "px and py"),
+        (forward_difference_adjoint, (np.ones(3), np.ones((3, 2))), "px"),
+        (forward_difference_adjoint, (np.ones((3, 2)), np.ones(2)), "py"),
+    ],
+)
+def test_tv_functions_bad_input_raise_naming_argument(fn, args, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        fn(*args)
+
+
+# ---------------------------------------------------------------------------
+# homographies
+# ---------------------------------------------------------------------------
+
+_H = hnp.arrays(np.float64, (3, 3), elements=st.floats(-1.0, 1.0))
+_P = hnp.arrays(np.float64, (2,), elements=st.floats(-2.0, 2.0))
+
+
+def _torch_project(h, p):
+    u = h.reshape(3, 3) @ torch.cat([p, torch.ones(1)])
+    return u[:2] / u[2]
+
+
+def _well_defined(H, p):
+    """H near the identity plus noise, and the point far enough from the line at infinity."""
+    H = np.eye(3) + 0.5 * H
+    w = H[2] @ np.append(p, 1.0)
+    return H, abs(w) > 0.2
+
+
+@PROP
+@given(Hn=_H, p=_P)
+def test_homography_jacobian_matches_torch_autograd(Hn, p):
+    H, ok = _well_defined(Hn, p)
+    assume(ok)
+    pt = torch.from_numpy(p)
+    expected = torch.autograd.functional.jacobian(lambda h: _torch_project(h, pt), torch.from_numpy(H.ravel().copy()))
+    assert expected.shape == (2, 9)
+    assert_allclose(homography_jacobian(H, p), expected.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@PROP
+@given(Hn=_H, p=_P)
+def test_homography_point_jacobian_matches_torch_autograd(Hn, p):
+    H, ok = _well_defined(Hn, p)
+    assume(ok)
+    ht = torch.from_numpy(H.ravel().copy())
+    expected = torch.autograd.functional.jacobian(lambda q: _torch_project(ht, q), torch.from_numpy(p.copy()))
+    assert_allclose(homography_point_jacobian(H, p), expected.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@PROP
+@given(Hn=_H, p=_P, c=st.floats(0.1, 10.0), sign=st.sampled_from([-1.0, 1.0]))
+def test_homography_projection_is_scale_invariant(Hn, p, c, sign):
+    H, ok = _well_defined(Hn, p)
+    assume(ok)
+    c = sign * c
+    assert_allclose(homography_apply(c * H, p), homography_apply(H, p), rtol=1e-12, atol=1e-12)
+    assert_allclose(homography_point_jacobian(c * H, p), homography_point_jacobian(H, p), rtol=1e-10, atol=1e-12)
+    # p' is homogeneous of degree 0 in h, so d p'/d h scales by 1/c
+    assert_allclose(homography_jacobian(c * H, p), homography_jacobian(H, p) / c, rtol=1e-10, atol=1e-12)
+
+
+def test_homography_apply_matches_torch_and_batches():
+    rng = np.random.default_rng(16)
+    H = np.eye(3) + 0.2 * rng.standard_normal((3, 3))
+    pts = rng.uniform(-1, 1, size=(7, 2))
+    expected = np.stack([_torch_project(torch.from_numpy(H.ravel().copy()), torch.from_numpy(q)).numpy() for q in pts])
+    assert_allclose(homography_apply(H, pts), expected, rtol=1e-12, atol=1e-14)
+    assert_allclose(homography_jacobian(H, pts), np.stack([homography_jacobian(H, q) for q in pts]), rtol=1e-14)
+    assert_allclose(homography_point_jacobian(H, pts), np.stack([homography_point_jacobian(H, q) for q in pts]), rtol=1e-14)
+    assert homography_jacobian(H, pts).shape == (7, 2, 9)
+
+
+def test_homography_jacobian_rows_of_affine_map_are_homogeneous_point():
+    # for an affine H (last row 0, 0, 1) w = 1 and d x'/d h = (x, y, 1, 0, 0, 0, 0, 0, 0) - x'(0,...,x,y,1)
+    H = np.array([[2.0, 0.5, 1.0], [-1.0, 3.0, 0.0], [0.0, 0.0, 1.0]])
+    p = np.array([0.5, -2.0])
+    xp, yp = H[:2] @ np.append(p, 1.0)
+    expected = np.array(
+        [[0.5, -2.0, 1.0, 0, 0, 0, -xp * 0.5, xp * 2.0, -xp], [0, 0, 0, 0.5, -2.0, 1.0, -yp * 0.5, yp * 2.0, -yp]]
+    )
+    assert_allclose(homography_jacobian(H, p), expected, rtol=1e-14)
+    assert_allclose(homography_point_jacobian(H, p), H[:2, :2], rtol=1e-14)
+
+
+def test_homography_point_at_infinity_raises_naming_p():
+    H = np.array([[1.0, 0, 0], [0, 1.0, 0], [1.0, 0, 0]])  # w = x
+    with pytest.raises(ValueError, match=r"^p\b"):
+        homography_jacobian(H, [0.0, 3.0])
+    with pytest.raises(ValueError, match=r"^p\b"):
+        homography_point_jacobian(H, [0.0, 3.0])
+    with pytest.raises(ValueError, match=r"^points\b"):
+        homography_apply(H, [[1.0, 1.0], [0.0, 2.0]])
+
+
+@pytest.mark.parametrize(
+    "fn, args, name",
+    [
+        (homography_jacobian, (np.eye(2), [0.0, 0.0]), "H"),
+        (homography_jacobian, (np.ones(9), [0.0, 0.0]), "H"),
+        (homography_jacobian, (np.eye(3), [0.0, 0.0, 1.0]), "p"),
+        (homography_jacobian, (np.eye(3), np.ones((2, 2, 2))), "p"),
+        (homography_point_jacobian, (np.eye(4), [0.0, 0.0]), "H"),
+        (homography_point_jacobian, (np.eye(3), [1.0]), "p"),
+        (homography_apply, (np.eye(3), np.ones((4, 3))), "points"),
+        (homography_apply, (np.full((3, 3), np.nan), np.ones((4, 2))), "H"),
+    ],
+)
+def test_homography_bad_input_raises_naming_argument(fn, args, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        fn(*args)

@@ -1,0 +1,172 @@
+"""mlmath.signals against NumPy/SciPy oracles, plus the properties that define convolution."""
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mlmath.signals import (
+    alias_frequency,
+    conv1d,
+    conv2d,
+    conv_matrix,
+    correlate2d,
+    dft_matrix,
+    fft_conv,
+    sinc_interpolate,
+)
+
+MODES = ["full", "same", "valid"]
+SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
+lengths = st.integers(min_value=1, max_value=12)
+shapes2d = st.tuples(st.integers(1, 7), st.integers(1, 7))
+
+
+def _arrays(seed, *shapes):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=s) for s in shapes]
+
+
+@SETTINGS
+@given(n=lengths, m=lengths, mode=st.sampled_from(MODES), seed=st.integers(0, 2**16))
+def test_conv1d_equals_numpy_convolve(n, m, mode, seed):
+    x, h = _arrays(seed, n, m)
+    np.testing.assert_allclose(conv1d(x, h, mode), np.convolve(x, h, mode), rtol=1e-12, atol=1e-12)
+
+
+@SETTINGS
+@given(n=lengths, m=lengths, seed=st.integers(0, 2**16))
+def test_conv1d_is_commutative_and_linear(n, m, seed):
+    x, y, h = _arrays(seed, n, n, m)
+    np.testing.assert_allclose(conv1d(x, h), conv1d(h, x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(conv1d(2 * x - 3 * y, h), 2 * conv1d(x, h) - 3 * conv1d(y, h), rtol=1e-10, atol=1e-10)
+
+
+@SETTINGS
+@given(xs=shapes2d, hs=shapes2d, mode=st.sampled_from(MODES), seed=st.integers(0, 2**16))
+def test_conv2d_equals_scipy_convolve2d(xs, hs, mode, seed):
+    x, h = _arrays(seed, xs, hs)
+    try:
+        expected = scipy.signal.convolve2d(x, h, mode)
+    except ValueError:
+        with pytest.raises(ValueError, match="valid"):
+            conv2d(x, h, mode)
+        return
+    np.testing.assert_allclose(conv2d(x, h, mode), expected, rtol=1e-12, atol=1e-12)
+
+
+@SETTINGS
+@given(xs=shapes2d, hs=shapes2d, mode=st.sampled_from(MODES), seed=st.integers(0, 2**16))
+def test_correlate2d_equals_scipy_correlate2d(xs, hs, mode, seed):
+    x, h = _arrays(seed, xs, hs)
+    try:
+        expected = scipy.signal.correlate2d(x, h, mode)
+    except ValueError:
+        with pytest.raises(ValueError, match="valid"):
+            correlate2d(x, h, mode)
+        return
+    np.testing.assert_allclose(correlate2d(x, h, mode), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_correlate2d_valid_equals_torch_conv2d():
+    torch = pytest.importorskip("torch")
+    x, w = _arrays(3, (9, 7), (3, 4))
+    out = torch.nn.functional.conv2d(torch.from_numpy(x)[None, None], torch.from_numpy(w)[None, None])[0, 0].numpy()
+    np.testing.assert_allclose(correlate2d(x, w, "valid"), out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(conv2d(x, w[::-1, ::-1], "valid"), out, rtol=1e-12, atol=1e-12)
+
+
+@SETTINGS
+@given(n=lengths, m=lengths, mode=st.sampled_from(MODES), seed=st.integers(0, 2**16))
+def test_conv_matrix_equals_conv1d(n, m, mode, seed):
+    x, h = _arrays(seed, n, m)
+    T = conv_matrix(h, n, mode)
+    np.testing.assert_allclose(T @ x, conv1d(x, h, mode), rtol=1e-12, atol=1e-12)
+
+
+@SETTINGS
+@given(n=lengths, m=lengths, seed=st.integers(0, 2**16))
+def test_conv_matrix_is_toeplitz_and_its_transpose_correlates(n, m, seed):
+    h, g = _arrays(seed, m, n + m - 1)
+    T = conv_matrix(h, n)
+    assert T.shape == (n + m - 1, n)
+    for d in range(-(T.shape[0] - 1), n):  # constant along every diagonal
+        diag = np.diagonal(T, offset=d)
+        assert np.all(diag == diag[0])
+    np.testing.assert_allclose(T.T @ g, np.correlate(g, h, "valid"), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 16, 33])
+def test_dft_matrix_equals_numpy_fft_of_identity(n):
+    F = dft_matrix(n)
+    np.testing.assert_allclose(F, np.fft.fft(np.eye(n), axis=0), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(F.conj().T @ F / n, np.eye(n), atol=1e-12)  # F / sqrt(n) is unitary
+
+
+@SETTINGS
+@given(n=st.integers(1, 40), m=st.integers(1, 40), seed=st.integers(0, 2**16))
+def test_fft_conv_1d_equals_direct(n, m, seed):
+    x, h = _arrays(seed, n, m)
+    np.testing.assert_allclose(fft_conv(x, h), np.convolve(x, h), rtol=1e-10, atol=1e-10)
+
+
+@SETTINGS
+@given(xs=shapes2d, hs=shapes2d, seed=st.integers(0, 2**16))
+def test_fft_conv_2d_equals_scipy_fftconvolve(xs, hs, seed):
+    x, h = _arrays(seed, xs, hs)
+    np.testing.assert_allclose(fft_conv(x, h), scipy.signal.fftconvolve(x, h), rtol=1e-10, atol=1e-10)
+    assert fft_conv(x, h).dtype == np.float64
+
+
+def test_fft_conv_keeps_float32():
+    x, h = (a.astype(np.float32) for a in _arrays(4, 50, 7))
+    out = fft_conv(x, h)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, np.convolve(x, h), rtol=1e-4, atol=1e-4)
+
+
+def test_sinc_interpolate_reconstructs_bandlimited_signal_between_samples():
+    dt, f = 0.1, 1.3  # Nyquist frequency 5 > 1.3
+    n = np.arange(400)
+    samples = np.sin(2 * np.pi * f * n * dt)
+    t = np.linspace(15.0, 25.0, 97)  # far from both ends of the record
+    np.testing.assert_allclose(sinc_interpolate(samples, dt, t), np.sin(2 * np.pi * f * t), atol=5e-3)
+    np.testing.assert_allclose(sinc_interpolate(samples, dt, n[:50] * dt), samples[:50], atol=1e-12)
+
+
+@pytest.mark.parametrize(("f", "fs", "expected"), [(7.0, 10.0, 3.0), (12.0, 10.0, 2.0), (5.0, 10.0, 5.0), (3.0, 10.0, 3.0), (-3.0, 10.0, 3.0), (20.0, 10.0, 0.0)])
+def test_alias_frequency_folds_into_nyquist_band(f, fs, expected):
+    assert alias_frequency(f, fs) == pytest.approx(expected)
+
+
+def test_alias_frequency_matches_sampled_sinusoid():
+    fs, f = 10.0, 13.0
+    n = np.arange(64)
+    sampled = np.cos(2 * np.pi * f * n / fs)
+    assert np.allclose(sampled, np.cos(2 * np.pi * alias_frequency(f, fs) * n / fs))
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: conv1d([1, 2], [1], mode="circular"), "mode"),
+        (lambda: conv1d([[1, 2]], [1]), "x"),
+        (lambda: conv1d([1, 2], []), "h"),
+        (lambda: conv1d([1, np.nan], [1]), "x"),
+        (lambda: conv2d(np.ones(3), np.ones((2, 2))), "x"),
+        (lambda: conv2d(np.ones((2, 5)), np.ones((3, 2)), "valid"), "valid"),
+        (lambda: correlate2d(np.ones((2, 2)), np.ones(2)), "h"),
+        (lambda: conv_matrix([1, 2], 0), "n"),
+        (lambda: conv_matrix([1, 2], 2.5), "n"),
+        (lambda: dft_matrix(-1), "n"),
+        (lambda: fft_conv(np.ones(3), np.ones((2, 2))), "dimensions"),
+        (lambda: fft_conv(np.ones((2, 2, 2)), np.ones((2, 2, 2))), "x"),
+        (lambda: sinc_interpolate([1, 2], 0.0, [0.5]), "dt"),
+        (lambda: alias_frequency(3.0, -1.0), "fs"),
+        (lambda: conv1d(["a"], [1]), "x"),
+    ],
+)
+def test_bad_input_raises_value_error_naming_the_argument(call, argument):
+    with pytest.raises(ValueError, match=argument):
+        call()
