@@ -22,11 +22,11 @@ book: $(STAMP)
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 unit: $(STAMP)
-	$(PY) -m pytest tests --ignore=tests/site
+	$(PY) -m pytest tests --ignore=tests/browser
 
 browser-check: $(STAMP)
 	bash scripts/ensure_browser.sh
-	$(PY) -m pytest tests/site
+	$(PY) -m pytest tests/browser
 
 test: unit book browser-check
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Make sure a headless Chromium exists for the browser check (tests/site).
+# Make sure a headless Chromium exists for the browser check (tests/browser).
 # As root, install Debian's chromium when it is missing; otherwise say so
-# loudly. tests/site then skips (or fails under CI=true) without a browser.
+# loudly. tests/browser then skips (or fails under CI=true) without a browser.
 set -u
 if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "${CHROMIUM:-}" ]; then
   exit 0

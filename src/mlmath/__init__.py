@@ -7,3 +7,7 @@ and ``imaging``. Everything is NumPy in, NumPy out; torch is never imported.
 """
 
 __version__ = "0.1.0"
+
+from . import book, generative, gradcheck, imaging, info, layers, optim, signals  # noqa: E402
+
+__all__ = ["book", "generative", "gradcheck", "imaging", "info", "layers", "optim", "signals"]

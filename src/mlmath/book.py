@@ -2,8 +2,8 @@
 
 A chapter computes a value, calls ``glue("name", value)`` and writes
 ``{glue:text}`name``` in the text; a hidden cell right after asserts the
-claim. Outside a Jupyter Book build (Colab, a plain notebook) ``glue`` only
-returns the formatted text, so chapters run anywhere.
+claim. Outside a Jupyter Book build (Colab, a plain notebook) ``glue`` does
+nothing, so chapters run anywhere.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["fmt", "fmt_sci", "fmt_list", "glue"]
+__all__ = ["fmt", "fmt_sci", "fmt_list", "as_text", "glue"]
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -58,30 +58,25 @@ def fmt_list(values, digits: int = 3) -> str:
     return ", ".join(fmt(v, digits) for v in np.asarray(values).ravel().tolist())
 
 
-class _Text:
-    """A string whose plain-text display has no quotes, so ``{glue:text}`` prints it as is."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-def glue(name: str, value, digits: int = 3) -> str:
-    """Format ``value`` for people (strings pass through) and glue it under ``name``.
-
-    Returns the text, so the calling cell can also assert on it.
-    """
+def as_text(value, digits: int = 3) -> str:
+    """What :func:`glue` prints for ``value``: strings as they are, numbers
+    through :func:`fmt`, arrays and sequences through :func:`fmt_list`."""
     if isinstance(value, str):
-        text = value
-    elif np.ndim(value) == 0:
-        text = fmt(value.item() if hasattr(value, "item") else value, digits)
-    else:
-        text = fmt_list(value, digits)
+        return value
+    if np.ndim(value) == 0:
+        return fmt(value.item() if hasattr(value, "item") else value, digits)
+    return fmt_list(value, digits)
+
+
+def glue(name: str, value, digits: int = 3) -> None:
+    """Glue ``as_text(value, digits)`` under ``name`` for ``{glue:text}`name```.
+
+    The text is stored as a Python string; MyST-NB strips its quotes when it
+    pastes it. Outside a Jupyter Book build this does nothing.
+    """
+    text = as_text(value, digits)
     try:
         from myst_nb import glue as _myst_glue
     except ImportError:  # not inside a Jupyter Book build: nothing to glue into
-        return text
-    _myst_glue(name, _Text(text), display=False)
-    return text
+        return
+    _myst_glue(name, text, display=False)

@@ -1,0 +1,302 @@
+"""First-order optimizers: SGD (with momentum and Nesterov), RMSprop, Adam and Adagrad.
+
+Each class mirrors the ``torch.optim`` class of the same name: fed the same
+gradients with the same hyperparameters, the iterates agree to round-off.
+Notation (``g`` the gradient at step ``t = 1, 2, ...``, all operations
+elementwise)::
+
+    SGD       g <- g + wd * p;  b <- mu * b + g  (b_1 = g);
+              d = g + mu * b (Nesterov) or b;    p <- p - lr * d
+    RMSprop   v <- alpha * v + (1 - alpha) * g^2;  p <- p - lr * g / (sqrt(v) + eps)
+    Adam      m <- beta1 * m + (1 - beta1) * g;  v <- beta2 * v + (1 - beta2) * g^2
+              p <- p - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+    Adagrad   s <- s + g^2;  p <- p - lr * g / (sqrt(s) + eps)
+
+``step(params, grads)`` updates the arrays in the list ``params`` *in place*.
+The optimizer keeps its state (``self.state[i]``, named as in torch:
+``momentum_buffer``, ``square_avg``, ``exp_avg``, ``exp_avg_sq``, ``sum``,
+``step``) per position ``i`` in that list, created on the first step; pass the
+parameters in the same order every time.
+
+The update runs block by block (``_BLOCK`` elements at a time) with in-place
+ufuncs and preallocated scratch space, so a step allocates nothing
+proportional to the parameter size and the working set stays in cache.
+Gradients are not checked for NaN or infinity: as in torch, they propagate
+into the parameters (mixed-precision loss scaling relies on seeing them).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_float_array, check_same_shape, check_scalar
+
+__all__ = ["SGD", "RMSprop", "Adam", "Adagrad"]
+
+_BLOCK = 1 << 16  # elements per block: 256 KiB in float32, small enough for L2
+
+
+class _Optimizer:
+    """Shared bookkeeping: argument checks, lazily created state, blocked updates.
+
+    Subclasses list their per-parameter state arrays in ``_buffers`` and
+    implement ``_coefficients(step)`` (scalars that depend only on the step
+    count) and ``_update(p, g, bufs, s, u, coef, step)``, which updates one
+    block ``p`` in place given the gradient block ``g``, the state blocks
+    ``bufs`` and two scratch blocks ``s``, ``u`` (all 1-D, same length).
+    """
+
+    _buffers: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self.state: dict[int, dict] = {}
+        self._scratch: dict[np.dtype, np.ndarray] = {}
+
+    def step(self, params, grads) -> None:
+        """Apply one update to every array in ``params`` (in place) given ``grads``."""
+        pairs = _check_params_grads(params, grads)
+        for i, (p, _) in enumerate(pairs):  # check everything before touching anything
+            self._check_state(i, p)
+        for i, (p, g) in enumerate(pairs):
+            state = self.state.get(i)
+            if state is None:
+                state = {"step": 0, **{name: np.zeros(p.shape, dtype=p.dtype) for name in self._buffers}}
+                self.state[i] = state
+            state["step"] += 1
+            self._step_one(p, g, state)
+
+    def _step_one(self, p: np.ndarray, g: np.ndarray, state: dict) -> None:
+        step = state["step"]
+        coef = self._coefficients(step)
+        work = p if p.flags.c_contiguous else np.ascontiguousarray(p)
+        flat_p = work.reshape(-1)
+        flat_g = np.ascontiguousarray(g).reshape(-1)
+        bufs = [state[name].reshape(-1) for name in self._buffers]
+        scratch = self._scratch_for(p.dtype, p.size)
+        for start in range(0, p.size, _BLOCK):
+            block = slice(start, start + _BLOCK)
+            n = min(_BLOCK, p.size - start)
+            self._update(flat_p[block], flat_g[block], [b[block] for b in bufs],
+                         scratch[0, :n], scratch[1, :n], coef, step)
+        if work is not p:  # non-contiguous parameter: write the result back
+            np.copyto(p, work)
+
+    def _scratch_for(self, dtype, size: int) -> np.ndarray:
+        need = min(_BLOCK, max(size, 1))
+        buf = self._scratch.get(dtype)
+        if buf is None or buf.shape[1] < need:
+            buf = np.empty((2, need), dtype=dtype)
+            self._scratch[dtype] = buf
+        return buf
+
+    def _check_state(self, i: int, p: np.ndarray) -> None:
+        state = self.state.get(i)
+        if state is None or not self._buffers:
+            return
+        ref = state[self._buffers[0]]
+        if ref.shape != p.shape or ref.dtype != p.dtype:
+            raise ValueError(
+                f"params[{i}] has shape {p.shape} and dtype {p.dtype}, but the optimizer state for "
+                f"position {i} was created for shape {ref.shape} and dtype {ref.dtype}; pass the "
+                f"parameters in the same order every step"
+            )
+
+    def _coefficients(self, step: int):
+        return None
+
+    def _update(self, p, g, bufs, s, u, coef, step) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._hyper().items())
+        return f"{type(self).__name__}({args})"
+
+    def _hyper(self) -> dict:
+        return {}
+
+
+def _check_params_grads(params, grads) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Validate the two lists and return ``(param, grad)`` pairs, grads cast to the param dtype."""
+    if not isinstance(params, (list, tuple)):
+        raise ValueError(f"params must be a list of NumPy arrays, got {type(params).__name__}")
+    if not isinstance(grads, (list, tuple)):
+        raise ValueError(f"grads must be a list of arrays, got {type(grads).__name__}")
+    if len(params) != len(grads):
+        raise ValueError(f"params and grads must have the same length, got {len(params)} and {len(grads)}")
+    pairs = []
+    for i, (p, g) in enumerate(zip(params, grads)):
+        if not isinstance(p, np.ndarray):
+            raise ValueError(f"params[{i}] must be a NumPy array (it is updated in place), got {type(p).__name__}")
+        if not np.issubdtype(p.dtype, np.floating):
+            raise ValueError(f"params[{i}] must have a floating dtype to be updated in place, got dtype {p.dtype}")
+        if not p.flags.writeable:
+            raise ValueError(f"params[{i}] must be writeable (it is updated in place), got a read-only array")
+        g = as_float_array(g, f"grads[{i}]", finite=False)
+        check_same_shape(p, g, f"params[{i}]", f"grads[{i}]")
+        if g.dtype != p.dtype:
+            g = g.astype(p.dtype)
+        pairs.append((p, g))
+    return pairs
+
+
+def _check_nonnegative(value, name: str) -> float:
+    return check_scalar(value, name, low=0.0)
+
+
+class SGD(_Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum and L2 weight decay.
+
+    With ``g`` the gradient (plus ``weight_decay * p``), torch's convention::
+
+        b_1 = g_1,  b_t = momentum * b_{t-1} + g_t       (no dampening)
+        d_t = g_t + momentum * b_t  if nesterov  else  b_t   (d_t = g_t if momentum == 0)
+        p  <- p - lr * d_t
+
+    Plain momentum is Polyak's heavy ball ``p_{t+1} = p_t - lr g_t + momentum (p_t - p_{t-1})``
+    (for constant ``lr``); the buffer is a geometric *sum* of gradients, not an average.
+    """
+
+    def __init__(self, lr, momentum=0.0, nesterov=False, weight_decay=0.0) -> None:
+        super().__init__()
+        self.lr = _check_nonnegative(lr, "lr")
+        self.momentum = _check_nonnegative(momentum, "momentum")
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise ValueError(f"nesterov must be True or False, got {nesterov!r}")
+        if nesterov and self.momentum == 0.0:
+            raise ValueError("nesterov=True requires momentum > 0, got momentum=0.0")
+        self.nesterov = bool(nesterov)
+        self.weight_decay = _check_nonnegative(weight_decay, "weight_decay")
+        self._buffers = ("momentum_buffer",) if self.momentum != 0.0 else ()
+
+    def _hyper(self) -> dict:
+        return {"lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov, "weight_decay": self.weight_decay}
+
+    def _update(self, p, g, bufs, s, u, coef, step) -> None:
+        mu, wd = self.momentum, self.weight_decay
+        if wd != 0.0:  # g <- g + wd * p
+            np.multiply(p, wd, out=s)
+            np.add(g, s, out=s)
+            g = s
+        d = g
+        if mu != 0.0:
+            (b,) = bufs
+            np.multiply(b, mu, out=b)  # b starts at 0, so b_1 = g_1 exactly, as torch's clone
+            np.add(b, g, out=b)
+            if self.nesterov:  # d = g + mu * b
+                np.multiply(b, mu, out=u)
+                np.add(g, u, out=u)
+                d = u
+            else:
+                d = b
+        np.multiply(d, self.lr, out=s)  # p <- p - lr * d
+        np.subtract(p, s, out=p)
+
+
+def _rms_step(p, numerator, second_moment, lr, eps, scratch) -> None:
+    """In place: ``p <- p - lr * numerator / (sqrt(second_moment) + eps)``, using ``scratch`` only."""
+    np.sqrt(second_moment, out=scratch)
+    np.add(scratch, eps, out=scratch)
+    np.divide(numerator, scratch, out=scratch)
+    np.multiply(scratch, lr, out=scratch)
+    np.subtract(p, scratch, out=p)
+
+
+class RMSprop(_Optimizer):
+    """RMSprop as in torch: ``v <- alpha v + (1 - alpha) g^2``, ``p <- p - lr g / (sqrt(v) + eps)``.
+
+    ``v`` starts at zero and is not bias-corrected; ``eps`` is added *after*
+    the square root.
+    """
+
+    _buffers = ("square_avg",)
+
+    def __init__(self, lr=0.01, alpha=0.99, eps=1e-8) -> None:
+        super().__init__()
+        self.lr = _check_nonnegative(lr, "lr")
+        self.alpha = check_scalar(alpha, "alpha", low=0.0, high=1.0, high_open=True)
+        self.eps = _check_nonnegative(eps, "eps")
+
+    def _hyper(self) -> dict:
+        return {"lr": self.lr, "alpha": self.alpha, "eps": self.eps}
+
+    def _update(self, p, g, bufs, s, u, coef, step) -> None:
+        (v,) = bufs
+        np.multiply(v, self.alpha, out=v)  # v <- alpha v + (1 - alpha) g^2
+        np.multiply(g, g, out=s)
+        np.multiply(s, 1.0 - self.alpha, out=s)
+        np.add(v, s, out=v)
+        _rms_step(p, g, v, self.lr, self.eps, s)  # p <- p - lr g / (sqrt(v) + eps)
+
+
+class Adam(_Optimizer):
+    """Adam (Kingma & Ba, 2015) as in torch, with bias correction of both moments.
+
+    At step ``t = 1, 2, ...``::
+
+        m <- beta1 m + (1 - beta1) g,      v <- beta2 v + (1 - beta2) g^2
+        m_hat = m / (1 - beta1^t),         v_hat = v / (1 - beta2^t)
+        p <- p - lr m_hat / (sqrt(v_hat) + eps)
+
+    The code uses the paper's equivalent form
+    ``p <- p - lr_t m / (sqrt(v) + eps_t)`` with
+    ``lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t)`` and
+    ``eps_t = eps sqrt(1 - beta2^t)``, which saves one pass over the data.
+    """
+
+    _buffers = ("exp_avg", "exp_avg_sq")
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8) -> None:
+        super().__init__()
+        self.lr = _check_nonnegative(lr, "lr")
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = (
+            check_scalar(betas[0], "betas[0]", low=0.0, high=1.0, high_open=True),
+            check_scalar(betas[1], "betas[1]", low=0.0, high=1.0, high_open=True),
+        )
+        self.eps = _check_nonnegative(eps, "eps")
+
+    def _hyper(self) -> dict:
+        return {"lr": self.lr, "betas": self.betas, "eps": self.eps}
+
+    def _coefficients(self, step: int):
+        beta1, beta2 = self.betas
+        sqrt_bc2 = (1.0 - beta2**step) ** 0.5
+        return self.lr * sqrt_bc2 / (1.0 - beta1**step), self.eps * sqrt_bc2
+
+    def _update(self, p, g, bufs, s, u, coef, step) -> None:
+        m, v = bufs
+        beta1, beta2 = self.betas
+        lr_t, eps_t = coef
+        np.subtract(g, m, out=s)  # m <- m + (1 - beta1)(g - m)
+        np.multiply(s, 1.0 - beta1, out=s)
+        np.add(m, s, out=m)
+        np.multiply(v, beta2, out=v)  # v <- beta2 v + (1 - beta2) g^2
+        np.multiply(g, g, out=s)
+        np.multiply(s, 1.0 - beta2, out=s)
+        np.add(v, s, out=v)
+        _rms_step(p, m, v, lr_t, eps_t, s)  # p <- p - lr_t m / (sqrt(v) + eps_t)
+
+
+class Adagrad(_Optimizer):
+    """Adagrad (Duchi et al., 2011) as torch's defaults: ``s <- s + g^2``, ``p <- p - lr g / (sqrt(s) + eps)``.
+
+    The accumulator starts at zero (torch's ``initial_accumulator_value=0``) and
+    the learning rate does not decay (``lr_decay=0``).
+    """
+
+    _buffers = ("sum",)
+
+    def __init__(self, lr=0.01, eps=1e-10) -> None:
+        super().__init__()
+        self.lr = _check_nonnegative(lr, "lr")
+        self.eps = _check_nonnegative(eps, "eps")
+
+    def _hyper(self) -> dict:
+        return {"lr": self.lr, "eps": self.eps}
+
+    def _update(self, p, g, bufs, s, u, coef, step) -> None:
+        (acc,) = bufs
+        np.multiply(g, g, out=s)  # s <- s + g^2
+        np.add(acc, s, out=acc)
+        _rms_step(p, g, acc, self.lr, self.eps, s)  # p <- p - lr g / (sqrt(s) + eps)

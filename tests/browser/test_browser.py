@@ -1,0 +1,88 @@
+"""Open every page of the built site in headless Chromium and fail on anything a reader would notice.
+
+Per page: console errors and uncaught exceptions, failed requests, HTTP errors,
+any request to a host other than localhost (the site must work offline),
+MathJax errors, math left unrendered, and images that did not load.
+Screenshots of the pilot chapters go to _build/screenshots/.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+
+from .conftest import SCREENSHOTS, SITE
+
+PAGES = sorted(str(p.relative_to(SITE)) for p in SITE.rglob("*.html") if "_static" not in p.parts and "_sources" not in p.parts)
+SCREENSHOT_PAGES = {
+    "chapters/signals/convolution.html": "convolution.png",
+    "chapters/layers/softmax.html": "softmax.png",
+}
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+# Visible text with code, scripts and rendered math removed; raw TeX delimiters left in it mean unrendered math.
+_VISIBLE_TEXT_JS = """() => {
+  const clone = document.body.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, style, mjx-container, mjx-assistive-mml, .MathJax, textarea').forEach(e => e.remove());
+  return clone.textContent;
+}"""
+
+_IMAGES_JS = """() => Array.from(document.images)
+  .filter(img => !(img.complete && img.naturalWidth > 0))
+  .map(img => img.getAttribute('src'))"""
+
+_MATHJAX_JS = """async () => {
+  if (typeof window.MathJax === 'undefined' || !window.MathJax.startup) return {present: false, errors: 0, rendered: 0};
+  await window.MathJax.startup.promise;
+  if (window.MathJax.typesetPromise) { await window.MathJax.typesetPromise(); }
+  return {present: true,
+          errors: document.querySelectorAll('mjx-merror, [data-mjx-error]').length,
+          rendered: document.querySelectorAll('mjx-container').length};
+}"""
+
+
+def test_site_has_the_expected_pages():
+    for page in ["index.html", "search.html", "genindex.html", *SCREENSHOT_PAGES]:
+        assert page in PAGES, f"{page} missing from the built site"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_loads_offline_without_errors(page, browser, site_url):
+    problems: list[str] = []
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+
+    def route(route_):
+        host = urlparse(route_.request.url).hostname
+        if route_.request.url.startswith(("data:", "blob:")) or host in LOCAL_HOSTS:
+            route_.continue_()
+        else:
+            problems.append(f"request to another host: {route_.request.url}")
+            route_.abort()
+
+    tab.route("**/*", route)
+    tab.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    tab.on("pageerror", lambda exc: problems.append(f"uncaught exception: {exc}"))
+    tab.on("requestfailed", lambda req: problems.append(f"request failed: {req.url} ({req.failure})") if urlparse(req.url).hostname in LOCAL_HOSTS else None)
+    tab.on("response", lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 400 else None)
+
+    # networkidle also lets a meta-refresh page (index.html) reach its target first.
+    tab.goto(f"{site_url}/{page}", wait_until="networkidle")
+    mathjax = tab.evaluate(_MATHJAX_JS)
+    if mathjax["errors"]:
+        problems.append(f"{mathjax['errors']} MathJax error(s)")
+    text = tab.evaluate(_VISIBLE_TEXT_JS)
+    for delimiter in ("\\(", "\\)", "\\[", "\\]", "$$"):
+        if delimiter in text:
+            at = text.index(delimiter)
+            problems.append(f"unrendered math {delimiter!r} near: {text[max(0, at - 60):at + 60]!r}")
+    broken = tab.evaluate(_IMAGES_JS)
+    if broken:
+        problems.append(f"images that did not load: {broken}")
+    if page in SCREENSHOT_PAGES:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(SCREENSHOTS / SCREENSHOT_PAGES[page]), full_page=True)
+        assert mathjax["present"] and mathjax["rendered"] > 20, f"expected rendered math on {page}, got {mathjax}"
+    context.close()
+    assert not problems, f"{page}:\n  " + "\n  ".join(problems)

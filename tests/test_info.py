@@ -1,0 +1,189 @@
+"""Tests for mlmath.info against scipy.stats.entropy / scipy.special.rel_entr, plus Gibbs' inequality."""
+
+import numpy as np
+import pytest
+import scipy.special
+import scipy.stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.testing import assert_allclose, assert_array_equal
+
+from mlmath.info import cross_entropy, entropy, kl_divergence
+
+RTOL, ATOL = 1e-12, 1e-14
+SETTINGS = settings(max_examples=50, deadline=None, derandomize=True)
+
+
+def _random_distributions(rng, shape, zero_fraction=0.0):
+    w = rng.exponential(size=shape)
+    w[rng.random(shape) < zero_fraction] = 0.0
+    w[..., 0] += 1e-3  # never an all-zero row
+    return w / w.sum(axis=-1, keepdims=True)
+
+
+@st.composite
+def distributions(draw, k=None, n=None, allow_zeros=True):
+    """A batch ``(n, k)`` of probability vectors, some entries exactly zero."""
+    k = draw(st.integers(1, 8)) if k is None else k
+    n = draw(st.integers(1, 4)) if n is None else n
+    low = 0.0 if allow_zeros else 1e-3
+    w = draw(hnp.arrays(np.float64, (n, k), elements=st.floats(low, 10.0)))
+    w[:, 0] = np.maximum(w[:, 0], 1e-3)
+    if allow_zeros:
+        zero = draw(hnp.arrays(bool, (n, k)))
+        zero[:, 0] = False
+        w[zero] = 0.0
+    return w / w.sum(axis=1, keepdims=True)
+
+
+@st.composite
+def pairs(draw, allow_zeros=True):
+    p = draw(distributions(allow_zeros=allow_zeros))
+    q = draw(distributions(k=p.shape[1], n=p.shape[0], allow_zeros=allow_zeros))
+    return p, q
+
+
+# ------------------------------------------------------------------ oracles
+
+
+def test_entropy_matches_scipy_along_last_axis():
+    p = _random_distributions(np.random.default_rng(0), (4, 3, 7), zero_fraction=0.3)
+    assert_allclose(entropy(p), scipy.stats.entropy(p, axis=-1), rtol=RTOL, atol=ATOL)
+    assert entropy(p).shape == (4, 3)
+
+
+def test_cross_entropy_matches_scipy_entropy_plus_kl():
+    rng = np.random.default_rng(1)
+    p = _random_distributions(rng, (5, 6), zero_fraction=0.3)
+    q = _random_distributions(rng, (5, 6))
+    expected = scipy.stats.entropy(p, axis=-1) + scipy.stats.entropy(p, q, axis=-1)
+    assert_allclose(cross_entropy(p, q), expected, rtol=RTOL, atol=ATOL)
+    assert_allclose(cross_entropy(p, q), -np.sum(scipy.special.xlogy(p, q), axis=-1), rtol=RTOL, atol=ATOL)
+
+
+def test_kl_divergence_matches_scipy_rel_entr_including_infinities():
+    rng = np.random.default_rng(2)
+    p = _random_distributions(rng, (6, 5), zero_fraction=0.3)
+    q = _random_distributions(rng, (6, 5))
+    q[:3] = _random_distributions(rng, (3, 5), zero_fraction=0.5)  # zeros only in the first rows
+    expected = np.sum(scipy.special.rel_entr(p, q), axis=-1)
+    assert np.isinf(expected).any() and np.isfinite(expected).any()  # the draw covers both cases
+    assert_array_equal(np.isinf(kl_divergence(p, q)), np.isinf(expected))
+    finite = np.isfinite(expected)
+    assert_allclose(kl_divergence(p, q)[finite], expected[finite], rtol=RTOL, atol=ATOL)
+    assert_allclose(kl_divergence(p, q), scipy.stats.entropy(p, q, axis=-1), rtol=RTOL, atol=ATOL)
+
+
+def test_zero_log_zero_is_zero_and_known_values():
+    assert entropy([1.0, 0.0, 0.0]) == 0.0
+    assert_allclose(entropy([0.25] * 4), np.log(4), rtol=1e-15)
+    assert_allclose(entropy([0.5, 0.5, 0.0]), np.log(2), rtol=1e-15)
+    # p = (1/2, 1/2), q = (9/10, 1/10): KL = 1/2 log(5/9) + 1/2 log 5
+    assert_allclose(kl_divergence([0.5, 0.5], [0.9, 0.1]), 0.5 * np.log(5 / 9) + 0.5 * np.log(5), rtol=1e-14)
+    assert kl_divergence([0.0, 1.0], [0.5, 0.5]) == pytest.approx(np.log(2), rel=1e-15)  # p_k = 0 terms vanish
+
+
+def test_kl_divergence_is_finite_for_tiny_q_where_the_ratio_p_over_q_overflows():
+    tiny = 1e-310  # p/q = 5e309 overflows float64, the KL itself is about 354
+    expected = 0.5 * (np.log(0.5) - np.log1p(-tiny)) + 0.5 * (np.log(0.5) - np.log(tiny))
+    assert_allclose(kl_divergence([0.5, 0.5], [1 - tiny, tiny]), expected, rtol=1e-12)
+    assert_allclose(cross_entropy([0.5, 0.5], [1 - tiny, tiny]), expected + np.log(2), rtol=1e-12)
+
+
+def test_sum_to_one_tolerance_accepts_round_off_and_rejects_real_errors():
+    assert_allclose(entropy([0.5, 0.5 + 1e-9]), np.log(2), rtol=1e-8)
+    with pytest.raises(ValueError, match="p must sum to 1"):
+        entropy([0.5, 0.501])
+    with pytest.raises(ValueError, match="q must sum to 1"):
+        kl_divergence([0.5, 0.5], [0.5, 0.49999])
+
+
+def test_kl_and_cross_entropy_are_infinite_without_absolute_continuity():
+    p, q = np.array([0.5, 0.5]), np.array([1.0, 0.0])
+    assert kl_divergence(p, q) == np.inf
+    assert cross_entropy(p, q) == np.inf
+    assert kl_divergence(q, p) == pytest.approx(np.log(2), rel=1e-15)  # the reverse direction is finite
+
+
+def test_kl_divergence_is_not_symmetric():
+    p, q = [0.5, 0.5], [0.9, 0.1]
+    assert abs(kl_divergence(p, q) - kl_divergence(q, p)) > 0.1
+
+
+def test_float32_is_kept_and_integer_input_becomes_float64():
+    p = np.array([[0.2, 0.8], [0.5, 0.5]], dtype=np.float32)
+    assert entropy(p).dtype == np.float32
+    assert kl_divergence(p, p[::-1]).dtype == np.float32
+    assert cross_entropy(p, p).dtype == np.float32
+    assert entropy(np.array([0, 1])).dtype == np.float64
+    assert_allclose(entropy(p), scipy.stats.entropy(p.astype(np.float64), axis=-1), rtol=1e-6)
+
+
+# ------------------------------------------------------------------ properties
+
+
+@SETTINGS
+@given(pairs())
+def test_gibbs_inequality_kl_is_nonnegative(pq):
+    p, q = pq
+    assert np.all(kl_divergence(p, q) >= -1e-12)
+
+
+@SETTINGS
+@given(distributions())
+def test_kl_of_a_distribution_with_itself_is_exactly_zero(p):
+    assert_array_equal(kl_divergence(p, p), 0.0)
+
+
+@SETTINGS
+@given(pairs(allow_zeros=False))
+def test_kl_is_zero_only_if_p_equals_q(pq):
+    p, q = pq
+    kl = kl_divergence(p, q)
+    differ = np.max(np.abs(p - q), axis=-1) > 1e-3
+    assert np.all(kl[differ] > 0)
+    # Pinsker: KL >= 2 TV^2 quantifies "strictly positive"
+    tv = 0.5 * np.sum(np.abs(p - q), axis=-1)
+    assert np.all(kl >= 2 * tv**2 - 1e-12)
+
+
+@SETTINGS
+@given(pairs())
+def test_cross_entropy_is_entropy_plus_kl(pq):
+    p, q = pq
+    h_pq, h_p, kl = cross_entropy(p, q), entropy(p), kl_divergence(p, q)
+    assert_array_equal(np.isinf(h_pq), np.isinf(kl))
+    finite = np.isfinite(kl)
+    assert_allclose(h_pq[finite], h_p[finite] + kl[finite], rtol=1e-10, atol=1e-12)
+
+
+@SETTINGS
+@given(distributions())
+def test_entropy_lies_between_zero_and_log_k(p):
+    h = entropy(p)
+    assert np.all(h >= 0) and np.all(h <= np.log(p.shape[-1]) + 1e-12)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: entropy([0.5, -0.1, 0.6]), "p must be nonnegative"),
+        (lambda: entropy([0.5, 0.6]), "p must sum to 1"),
+        (lambda: entropy(np.float64(1.0)), "p must have at least 1"),
+        (lambda: entropy(np.zeros((2, 0))), "p must not be empty"),
+        (lambda: entropy([0.5, np.nan]), "p must be finite"),
+        (lambda: cross_entropy([0.5, 0.5], [0.3, 0.3]), "q must sum to 1"),
+        (lambda: cross_entropy([0.5, 0.6], [0.5, 0.5]), "p must sum to 1"),
+        (lambda: cross_entropy([0.5, 0.5], [0.2, 0.3, 0.5]), "p and q must have the same shape"),
+        (lambda: kl_divergence([0.5, 0.5], [1.5, -0.5]), "q must be nonnegative"),
+        (lambda: kl_divergence([[0.5, 0.5]], [0.5, 0.5]), "p and q must have the same shape"),
+        (lambda: kl_divergence([0.5, 0.5], "ab"), "q must hold numbers"),
+    ],
+)
+def test_bad_input_raises_value_error_naming_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
