@@ -1,12 +1,45 @@
-"""Small fixes to the rendered site, kept in one place.
+"""The book's own Sphinx extension: notebooks for download and Colab, the
+student edition, and small fixes to the rendered site.
 
+* Notebooks: after each build, every executable chapter (a MyST markdown
+  notebook) is written as an ``.ipynb`` with jupytext into
+  ``<html>/_notebooks/<docname>.ipynb``; its first cell installs ``mlmath``
+  when it is missing, so the notebook runs in Colab or Binder. The Colab
+  launch button is pointed at these notebooks (Colab cannot open MyST
+  markdown).
+* Student edition (``book_student_edition = True``, see ``make student``):
+  the notebooks replace each marked solution region by a stub
+  (:func:`mlmath.exercises.stub_solution`) and drop the solutions' prose.
+* Thebe: when ``_static/thebe/index.js`` was installed at set-up time
+  (``scripts/fetch_thebe.sh``), pages load Thebe from the site itself.
 * sphinx-thebe registers its inline configuration script again each time the
   environment is read, so a page can declare ``const THEBE_JS_URL`` twice and
-  throw a SyntaxError in the browser. We drop exact duplicate script entries
-  from each page.
+  throw a SyntaxError in the browser: exact duplicate scripts are dropped.
 """
 
 from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from sphinx.transforms import SphinxTransform
+from sphinx.util import logging
+
+LOGGER = logging.getLogger(__name__)
+NOTEBOOK_DIR = "_notebooks"
+SOLUTION_START = re.compile(r"^`{3,}\{solution-start\}\s*(\S+)", re.M)
+SOLUTION_END = re.compile(r"^`{3,}\{solution-end\}", re.M)
+
+INSTALL_CELL = '''# Running this notebook outside the book (Colab, Binder, your laptop)?
+# This cell installs the book's library, mlmath, when it is missing.
+try:
+    import mlmath
+except ImportError:
+    import subprocess
+    import sys
+
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "{spec}"])'''
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -23,8 +56,150 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = unique
 
 
+def _thebe_locally(app, pagename, templatename, context, doctree):
+    """Point sphinx-thebe at the copy of Thebe served from ``_static/thebe``."""
+    scripts = context.get("script_files")
+    if not scripts or not _thebe_source(app):
+        return
+    from sphinx.builders.html._assets import _JavaScript
+
+    local = context["pathto"]("_static/thebe/index.js", 1)
+    for i, script in enumerate(scripts):
+        body = getattr(script, "attributes", {}).get("body", "")
+        if "THEBE_JS_URL" in body:
+            new_body = re.sub(r'const THEBE_JS_URL = "[^"]*"', f'const THEBE_JS_URL = "{local}"', body)
+            scripts[i] = _JavaScript(script.filename, priority=script.priority, **{**script.attributes, "body": new_body})
+
+
+def _colab_to_notebooks(app, pagename, templatename, context, doctree):
+    """Make the Colab button open ``_notebooks/<page>.ipynb`` on the published site's branch."""
+    branch = app.config.book_notebooks_branch
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []) if isinstance(group, dict) else []:
+            url = button.get("url", "")
+            if button.get("text") == "Colab" and "/blob/" in url:
+                head = url.split("/blob/")[0]
+                button["url"] = f"{head}/blob/{branch}/{NOTEBOOK_DIR}/{pagename}.ipynb"
+
+
+class RemoveSolutions(SphinxTransform):
+    """Student edition: drop every solution from the pages.
+
+    sphinx-exercise's own ``hide_solutions`` breaks on gated solutions
+    (``solution-start`` / ``solution-end``: the end node is left without its
+    start), so we let it merge the gated solutions first and then remove the
+    merged nodes.
+    """
+
+    default_priority = 11  # right after sphinx-exercise's MergeGatedSolutions (10)
+
+    def apply(self):
+        if not self.config.book_student_edition:
+            return
+        from sphinx_exercise.nodes import solution_node
+
+        for node in list(self.document.findall(solution_node)):
+            node.parent.remove(node)
+
+
+def _thebe_source(app) -> Path | None:
+    folder = Path(app.srcdir) / app.config.book_thebe_dir
+    return folder if (folder / "index.js").exists() else None
+
+
+def _pip_spec(app) -> str:
+    if app.config.book_mlmath_pip_spec:
+        return app.config.book_mlmath_pip_spec
+    repo = app.config.html_theme_options.get("repository_url", "").rstrip("/")
+    return f"mlmath @ git+{repo}" if repo else "mlmath"
+
+
+def _strip_solution_prose(text: str, label: str | None) -> tuple[str, str | None]:
+    """Drop the lines of ``text`` that belong to a solution; ``label`` says whether we start inside one."""
+    kept, skip_fence = [], False
+    for line in text.split("\n"):
+        if skip_fence:
+            skip_fence = False
+            if line.strip().startswith("```"):
+                continue
+        start = SOLUTION_START.match(line)
+        if label is None and start:
+            label = start.group(1)
+            continue
+        if label is not None:
+            if SOLUTION_END.match(line):
+                label, skip_fence = None, True
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip("\n"), label
+
+
+def chapter_notebook(path: Path, pip_spec: str, student: bool):
+    """The jupytext notebook of one MyST chapter, with an install cell first.
+
+    With ``student``, solution prose is removed and the code of every solution
+    has its ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` regions replaced by stubs.
+    """
+    import jupytext
+    from nbformat.v4 import new_code_cell
+
+    from mlmath.exercises import BEGIN, stub_solution
+
+    nb = jupytext.read(path)
+    cells = [new_code_cell(INSTALL_CELL.format(spec=pip_spec))]
+    label = None  # the exercise whose solution we are inside
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            if student:
+                cell.source, label = _strip_solution_prose(cell.source, label)
+                if not cell.source.strip():
+                    continue
+        elif student and label is not None:
+            if BEGIN in cell.source:
+                cell.source = stub_solution(cell.source, label)
+            else:
+                cell.source = f"# {label}: write your solution here"
+            cell.outputs, cell.execution_count = [], None
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def _write_notebooks(app, exception):
+    if exception is not None or app.builder.name != "html":
+        return
+    import jupytext
+
+    target = Path(app.config.book_notebooks_dir) if app.config.book_notebooks_dir else Path(app.outdir) / NOTEBOOK_DIR
+    if not target.is_absolute():
+        target = Path(app.srcdir) / target
+    written = 0
+    for docname in sorted(app.env.found_docs):
+        source = Path(app.env.doc2path(docname))
+        if source.suffix != ".md" or "kernelspec:" not in source.read_text(encoding="utf-8")[:600]:
+            continue
+        out = target / f"{docname}.ipynb"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        jupytext.write(chapter_notebook(source, _pip_spec(app), app.config.book_student_edition), out, fmt="ipynb")
+        written += 1
+    LOGGER.info(f"[book_site] wrote {written} chapter notebooks to {target}")
+    thebe = _thebe_source(app)
+    if thebe:
+        shutil.copytree(thebe, Path(app.outdir) / "_static" / "thebe", dirs_exist_ok=True)
+
+
 def setup(app):
+    app.add_config_value("book_student_edition", False, "env")
+    app.add_config_value("book_notebooks_dir", "", "env")
+    app.add_config_value("book_notebooks_branch", "gh-pages", "html")
+    app.add_config_value("book_mlmath_pip_spec", "", "html")
+    app.add_config_value("book_thebe_dir", ".venv/thebe", "html")
     # html-page-context stops at the first handler that returns a value (the
-    # themes do), so this one must run early.
+    # themes do), so these must run early; the Colab fix runs right after
+    # sphinx-book-theme builds its launch buttons (priority 501).
     app.connect("html-page-context", _dedupe_scripts, priority=100)
+    app.connect("html-page-context", _thebe_locally, priority=101)
+    app.connect("html-page-context", _colab_to_notebooks, priority=501)
+    app.connect("build-finished", _write_notebooks)
+    app.add_transform(RemoveSolutions)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,376 @@
+"""Automatic checks for the book's coding exercises.
+
+``check(exercise_id, answer)`` runs a student's function (or compares a
+value) against the reference implementation in ``mlmath`` on seeded random
+inputs and hand-picked edge cases, and answers in plain words: ``correct``
+with what was tried, or the smallest failing case (input, expected, got).
+Exceptions, wrong shapes and NaNs in the student's code are reported, never
+raised. ``list_exercises()`` names every checkable exercise and its chapter.
+
+Solutions in the chapters mark the student's part with ``# BEGIN SOLUTION``
+and ``# END SOLUTION`` lines; :func:`stub_solution` replaces that region by a
+stub, which is how the student edition is made.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .gradcheck import numerical_gradient, relative_error
+from .layers import log_softmax, softmax, softmax_jacobian
+from .signals import conv1d, conv_matrix
+
+__all__ = ["Exercise", "CheckResult", "EXERCISES", "register", "list_exercises", "check", "stub_solution", "solution_regions", "BEGIN", "END"]
+
+BEGIN = "# BEGIN SOLUTION"
+END = "# END SOLUTION"
+
+Case = tuple  # positional arguments of one call
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One checkable coding exercise.
+
+    ``reference(*case)`` gives the expected output for each input ``case``
+    produced by ``cases(rng)``; ``name`` is the function the student defines.
+    A *value* exercise has ``cases=None``: the answer is a number or an array,
+    compared with ``reference()``.
+    For a backward-pass exercise, ``forward`` is the layer's forward map: the
+    cases are ``(dy, x)``, the answer returns ``dx``, and the report adds a
+    gradient check of the answer against central differences of
+    ``sum(dy * forward(x))``.
+    """
+
+    id: str
+    chapter: str
+    title: str
+    name: str
+    reference: Callable[..., Any]
+    cases: Callable[[np.random.Generator], list[Case]] | None
+    rtol: float = 1e-8
+    atol: float = 1e-10
+    signature: str = ""
+    forward: Callable[[np.ndarray], np.ndarray] | None = None
+
+
+@dataclass
+class CheckResult:
+    """What :func:`check` found; ``str(result)`` is the message for the student."""
+
+    exercise_id: str
+    passed: bool
+    message: str
+    tried: int = 0
+    failing_case: Any = field(default=None, repr=False)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def _repr_markdown_(self) -> str:  # shown nicely in Jupyter
+        return ("✅ " if self.passed else "❌ ") + self.message.replace("\n", "  \n")
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+def _vectors(rng: np.random.Generator, pairs) -> list[Case]:
+    return [(rng.normal(size=n), rng.normal(size=m)) for n, m in pairs]
+
+
+def _conv_valid_cases(rng: np.random.Generator) -> list[Case]:
+    edge = [(np.array([2.0]), np.array([3.0])), (np.array([1.0, 2.0, 3.0]), np.array([1.0])), (np.array([1.0]), np.array([1.0, -1.0, 2.0]))]
+    integers = [(np.array([3.0, 1.0, 2.0]), np.array([3.0, 2.0, 1.0]))]
+    return edge + integers + _vectors(rng, [(5, 3), (3, 5), (6, 6), (9, 2), (2, 9), (12, 4)])
+
+
+def _correlation_matrix_cases(rng: np.random.Generator) -> list[Case]:
+    return [(np.array([1.0]), 1), (np.array([2.0, -1.0]), 1), (np.array([1.0, 2.0, 3.0]), 2)] + [
+        (rng.normal(size=m), n) for m, n in [(3, 6), (5, 4), (1, 7), (6, 6)]
+    ]
+
+
+def _soft_target_cases(rng: np.random.Generator) -> list[Case]:
+    cases = [(np.array([0.0]), np.array([1.0])), (np.array([1.0, 2.0]), np.array([0.5, 0.5]))]
+    for k in (3, 5, 10):
+        cases.append((rng.normal(size=k) * 3, softmax(rng.normal(size=k))))
+    cases.append((np.array([1000.0, -1000.0, 0.0]), np.array([0.1, 0.1, 0.8])))
+    return cases
+
+
+def _hessian_cases(rng: np.random.Generator) -> list[Case]:
+    return [(np.array([0.0]),), (np.array([1.0, -1.0]),), (rng.normal(size=4),), (rng.normal(size=7) * 5,), (np.array([500.0, 0.0, -500.0]),)]
+
+
+def _temperature_cases(rng: np.random.Generator) -> list[Case]:
+    cases = [(np.array([0.0, 0.0]), 0, 1.0), (np.array([1.0, 2.0, 3.0]), 2, 0.5)]
+    for k, t in [(4, 4.0), (6, 0.1), (3, 10.0)]:
+        cases.append((rng.normal(size=k), int(rng.integers(0, k)), t))
+    return cases
+
+
+def _temperature_reference(z, y, t):
+    return (softmax(z / t) - np.eye(len(z))[int(y)]) / t
+
+
+def _log_softmax_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        (np.array([[0.0]]),),
+        (np.array([[1.0, 2.0, 3.0]]),),
+        (np.zeros((2, 4)),),
+        (rng.normal(size=(3, 5)),),
+        (rng.normal(size=(4, 6)) * 1e4,),
+        (np.array([[1000.0, 999.0, -1000.0]]),),
+        (rng.normal(size=(1, 10)) * 50,),
+    ]
+
+
+EXERCISES: dict[str, Exercise] = {
+    ex.id: ex
+    for ex in [
+        Exercise(
+            id="ex-conv-definition",
+            chapter="chapters/signals/convolution",
+            title="Convolution from the definition",
+            name="conv_valid",
+            signature="conv_valid(x, h) -> 1D array, the valid part of x * h",
+            reference=lambda x, h: conv1d(x, h, "valid"),
+            cases=_conv_valid_cases,
+        ),
+        Exercise(
+            id="ex-softmax-log-softmax",
+            chapter="chapters/layers/softmax",
+            title="A stable log-softmax",
+            name="my_log_softmax",
+            signature="my_log_softmax(z) -> array shaped like z (N, K), log-softmax of each row",
+            reference=lambda z: log_softmax(z, axis=1),
+            cases=_log_softmax_cases,
+            rtol=1e-10,
+            atol=1e-10,
+        ),
+        Exercise(
+            id="ex-conv-by-hand",
+            chapter="chapters/signals/convolution",
+            title="A convolution by hand",
+            name="y_ex",
+            signature="y_ex: the array x * h for x = [1, 2, 0, -1], h = [1, -1]",
+            reference=lambda: conv1d([1.0, 2.0, 0.0, -1.0], [1.0, -1.0]),
+            cases=None,
+        ),
+        Exercise(
+            id="ex-conv-correlation-matrix",
+            chapter="chapters/signals/convolution",
+            title="The matrix of a correlation",
+            name="correlation_matrix",
+            signature="correlation_matrix(h, n) -> (n, n + M - 1) matrix C with C @ g == np.correlate(g, h, 'valid')",
+            reference=lambda h, n: conv_matrix(h, n).T,
+            cases=_correlation_matrix_cases,
+        ),
+        Exercise(
+            id="ex-conv-same-even",
+            chapter="chapters/signals/convolution",
+            title="Even kernels and 'same'",
+            name="same_ex",
+            signature="same_ex: conv1d([1, 2, 3], [1, 1], 'same') predicted by hand",
+            reference=lambda: conv1d([1.0, 2.0, 3.0], [1.0, 1.0], "same"),
+            cases=None,
+        ),
+        Exercise(
+            id="ex-softmax-soft-targets",
+            chapter="chapters/layers/softmax",
+            title="Soft targets",
+            name="soft_target_grad",
+            signature="soft_target_grad(z, q) -> dL/dz for L = -sum_k q_k log softmax(z)_k, shape (K,)",
+            reference=lambda z, q: softmax(z) - q,
+            cases=_soft_target_cases,
+        ),
+        Exercise(
+            id="ex-softmax-hessian",
+            chapter="chapters/layers/softmax",
+            title="The loss is convex in the logits",
+            name="nll_hessian",
+            signature="nll_hessian(z) -> (K, K) Hessian of -z_y + logsumexp(z)",
+            reference=softmax_jacobian,
+            cases=_hessian_cases,
+        ),
+        Exercise(
+            id="ex-softmax-temperature",
+            chapter="chapters/layers/softmax",
+            title="Temperature",
+            name="temperature_grad",
+            signature="temperature_grad(z, y, T) -> dL/dz for L = -log softmax(z / T)_y, shape (K,)",
+            reference=_temperature_reference,
+            cases=_temperature_cases,
+        ),
+    ]
+}
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add an exercise to the registry (chapters of later parts call this at import time)."""
+    if exercise.id in EXERCISES:
+        raise ValueError(f"exercise id {exercise.id!r} is already registered")
+    EXERCISES[exercise.id] = exercise
+    return exercise
+
+
+def list_exercises() -> list[dict[str, str]]:
+    """Every checkable exercise: ``id``, ``chapter``, ``title``, ``name`` and ``signature``."""
+    return [
+        {"id": ex.id, "chapter": ex.chapter, "title": ex.title, "name": ex.name, "signature": ex.signature}
+        for ex in EXERCISES.values()
+    ]
+
+
+def _describe(value) -> str:
+    arr = np.asarray(value)
+    if arr.dtype != object and arr.size <= 12:
+        return np.array2string(arr, precision=4, separator=", ") if arr.ndim else f"{arr.item():.6g}"
+    if arr.dtype != object:
+        return f"array of shape {arr.shape}"
+    return repr(value)
+
+
+def _copy(arg):
+    """A private copy of an array argument, so the student's code cannot change the reference's input."""
+    return np.array(arg, copy=True) if isinstance(arg, np.ndarray) else arg
+
+
+def _case_text(case: Case) -> str:
+    return ", ".join(_describe(a) for a in case)
+
+
+def _case_size(case: Case) -> int:
+    return sum(int(np.size(a)) for a in case)
+
+
+def _compare(expected, got, rtol: float, atol: float) -> str | None:
+    """``None`` when ``got`` matches ``expected``; otherwise what is wrong, in words."""
+    try:
+        got_arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return f"returned {type(got).__name__}, which is not an array of numbers"
+    exp_arr = np.asarray(expected, dtype=float)
+    if got_arr.shape != exp_arr.shape:
+        return f"wrong shape: expected {exp_arr.shape}, got {got_arr.shape}"
+    if np.any(np.isnan(got_arr)) and not np.any(np.isnan(exp_arr)):
+        return "returned NaN"
+    if not np.allclose(got_arr, exp_arr, rtol=rtol, atol=atol, equal_nan=True):
+        return f"wrong values (largest relative difference {relative_error(got_arr, exp_arr):.2e})"
+    return None
+
+
+def check(exercise_id: str, answer, seed: int = 0) -> CheckResult:
+    """Check a student's ``answer`` (a function, or a value) for ``exercise_id``.
+
+    Functions are called on copies of every test input, smallest first; the
+    smallest input on which the answer is wrong, raises or returns NaN or a
+    wrong shape is reported with the expected and the actual output.
+    """
+    if exercise_id not in EXERCISES:
+        known = ", ".join(sorted(EXERCISES))
+        raise ValueError(f"exercise_id must be one of {known}; got {exercise_id!r}")
+    ex = EXERCISES[exercise_id]
+    if ex.cases is None:
+        return _check_value(ex, answer)
+    cases = sorted(ex.cases(np.random.default_rng(seed)), key=_case_size)
+    if not callable(answer):
+        return CheckResult(exercise_id, False, f"{ex.title}: expected a function `{ex.signature or ex.name}`, got {type(answer).__name__}")
+    for number, case in enumerate(cases, start=1):
+        expected = ex.reference(*[_copy(a) for a in case])
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                got = answer(*[_copy(a) for a in case])
+        except NotImplementedError:
+            return CheckResult(exercise_id, False, f"{ex.title}: not implemented yet (the function raises NotImplementedError)", number - 1, case)
+        except Exception as exc:  # the student's code may fail in any way; report it, never crash
+            where = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            return CheckResult(
+                exercise_id,
+                False,
+                f"{ex.title}: your function raised {where}\n  on input: {_case_text(case)}\n  expected: {_describe(expected)}",
+                number - 1,
+                case,
+            )
+        problem = _compare(expected, got, ex.rtol, ex.atol)
+        if problem:
+            message = f"{ex.title}: {problem}\n  on input: {_case_text(case)}\n  expected: {_describe(expected)}\n  got:      {_describe(got)}"
+            if ex.forward is not None and problem.startswith("wrong values"):
+                message += "\n  " + _gradient_check_message(ex.forward, answer, case)
+            return CheckResult(exercise_id, False, message, number - 1, case)
+    sizes = sorted({tuple(np.shape(a)) for case in cases for a in case})
+    message = (
+        f"{ex.title}: correct on all {len(cases)} inputs tried (shapes {', '.join(str(s) for s in sizes[:6])}"
+        f"{', ...' if len(sizes) > 6 else ''}; seed {seed})"
+    )
+    if ex.forward is not None:
+        message += "; " + _gradient_check_message(ex.forward, answer, cases[-1])
+    return CheckResult(exercise_id, True, message, len(cases))
+
+
+def _check_value(ex: Exercise, answer) -> CheckResult:
+    expected = ex.reference()
+    if answer is None or answer is Ellipsis:
+        return CheckResult(ex.id, False, f"{ex.title}: no answer yet (got {answer!r})")
+    problem = _compare(expected, answer, ex.rtol, ex.atol)
+    if problem:
+        return CheckResult(ex.id, False, f"{ex.title}: {problem}\n  got: {_describe(answer)}", 1)
+    return CheckResult(ex.id, True, f"{ex.title}: correct", 1)
+
+
+def _gradient_check_message(forward, backward, case: Case) -> str:
+    """A one-line gradient check of ``backward(dy, x)`` against central differences of ``sum(dy * forward(x))``."""
+    dy, x = (np.asarray(a, dtype=float) for a in case)
+    numeric = numerical_gradient(lambda v: float(np.sum(dy * forward(v))), x)
+    try:
+        err = relative_error(np.asarray(backward(dy.copy(), x.copy()), dtype=float), numeric)
+    except Exception as exc:  # reported, never raised: this is the student's code
+        return f"gradient check not possible: {type(exc).__name__}: {exc}"
+    return f"gradient check: relative error {err:.1e} against central differences"
+
+
+def stub_solution(code: str, exercise_id: str = "this exercise") -> str:
+    """Replace every ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` region of ``code`` by a stub.
+
+    Inside a function body (indented marker) the stub is
+    ``raise NotImplementedError(...)``; at the top level it is ``...``. Lines
+    outside the regions are kept byte for byte.
+    """
+    lines = code.split("\n")
+    out: list[str] = []
+    inside = False
+    for lineno, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped == BEGIN:
+            if inside:
+                raise ValueError(f"code has a nested {BEGIN!r} at line {lineno}")
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            if indent:
+                out.append(f'{indent}raise NotImplementedError("{exercise_id}: write your solution here")')
+            else:
+                out.append(f"...  # {exercise_id}: write your solution here")
+            continue
+        if stripped == END:
+            if not inside:
+                raise ValueError(f"code has {END!r} without {BEGIN!r} at line {lineno}")
+            inside = False
+            continue
+        if not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"code has {BEGIN!r} without a matching {END!r}")
+    return "\n".join(out)
+
+
+def solution_regions(code: str) -> list[str]:
+    """The text of each marked solution region (without the marker lines)."""
+    return [textwrap.dedent(m) for m in re.findall(rf"^[ \t]*{re.escape(BEGIN)}[ \t]*\n(.*?)^[ \t]*{re.escape(END)}[ \t]*$", code, flags=re.S | re.M)]

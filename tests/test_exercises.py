@@ -1,0 +1,117 @@
+"""mlmath.exercises: the checker accepts right answers and reports wrong, crashing,
+NaN and mis-shaped ones in plain words, never raising."""
+
+import numpy as np
+import pytest
+
+from mlmath.exercises import EXERCISES, check, list_exercises, solution_regions, stub_solution
+
+FUNCTION_EXERCISES = [ex for ex in EXERCISES.values() if ex.cases is not None]
+VALUE_EXERCISES = [ex for ex in EXERCISES.values() if ex.cases is None]
+
+
+def _first_case(ex):
+    return min(ex.cases(np.random.default_rng(0)), key=lambda case: sum(int(np.size(a)) for a in case))
+
+
+def test_list_exercises_names_every_exercise_and_its_chapter():
+    listed = list_exercises()
+    assert {e["id"] for e in listed} == set(EXERCISES)
+    for entry in listed:
+        assert entry["chapter"].startswith("chapters/") and entry["title"] and entry["name"]
+
+
+@pytest.mark.parametrize("ex", FUNCTION_EXERCISES, ids=lambda ex: ex.id)
+def test_reference_is_accepted(ex):
+    result = check(ex.id, ex.reference)
+    assert result.passed, result.message
+    assert "correct" in result.message and result.tried >= 5
+
+
+@pytest.mark.parametrize("ex", FUNCTION_EXERCISES, ids=lambda ex: ex.id)
+def test_wrong_values_are_reported_with_the_smallest_failing_input(ex):
+    wrong = lambda *args: np.asarray(ex.reference(*args), dtype=float) + 1.0
+    result = check(ex.id, wrong)
+    assert not result.passed
+    assert "wrong values" in result.message and "expected" in result.message and "got" in result.message
+    assert result.failing_case is not None
+    smallest = _first_case(ex)
+    assert sum(np.size(a) for a in result.failing_case) == sum(np.size(a) for a in smallest)
+
+
+@pytest.mark.parametrize("ex", FUNCTION_EXERCISES, ids=lambda ex: ex.id)
+def test_crashing_answer_is_reported_not_raised(ex):
+    def crash(*args):
+        raise IndexError("index 7 is out of bounds")
+
+    result = check(ex.id, crash)
+    assert not result.passed and "raised IndexError: index 7 is out of bounds" in result.message
+
+
+@pytest.mark.parametrize("ex", FUNCTION_EXERCISES, ids=lambda ex: ex.id)
+def test_nan_answer_is_reported(ex):
+    nan = lambda *args: np.full(np.shape(ex.reference(*args)), np.nan)
+    result = check(ex.id, nan)
+    assert not result.passed and "NaN" in result.message
+
+
+@pytest.mark.parametrize("ex", FUNCTION_EXERCISES, ids=lambda ex: ex.id)
+def test_misshaped_answer_is_reported(ex):
+    misshaped = lambda *args: np.asarray(ex.reference(*args))[..., None]
+    result = check(ex.id, misshaped)
+    assert not result.passed and "wrong shape" in result.message
+
+
+@pytest.mark.parametrize("ex", FUNCTION_EXERCISES, ids=lambda ex: ex.id)
+def test_not_implemented_stub_is_reported(ex):
+    def stub(*args):
+        raise NotImplementedError
+
+    result = check(ex.id, stub)
+    assert not result.passed and "not implemented" in result.message
+
+
+def test_student_code_cannot_change_the_reference_input():
+    def vandal(x, h):
+        expected = np.convolve(x, h, "valid")
+        x[:] = 0.0
+        return expected
+
+    assert check("ex-conv-definition", vandal).passed
+
+
+def test_non_callable_answer_to_function_exercise_is_reported():
+    result = check("ex-conv-definition", 3)
+    assert not result.passed and "expected a function" in result.message
+
+
+@pytest.mark.parametrize("ex", VALUE_EXERCISES, ids=lambda ex: ex.id)
+def test_value_exercise_accepts_right_and_reports_wrong(ex):
+    right = ex.reference()
+    assert check(ex.id, right).passed
+    assert "wrong values" in check(ex.id, np.asarray(right) + 1).message
+    assert "wrong shape" in check(ex.id, np.append(right, 0.0)).message
+    assert "no answer" in check(ex.id, None).message
+
+
+def test_unknown_exercise_id_raises_value_error_naming_it():
+    with pytest.raises(ValueError, match="exercise_id"):
+        check("ex-does-not-exist", lambda: None)
+
+
+def test_stub_solution_replaces_only_the_marked_region():
+    code = "def f(x):\n    y = 2\n    # BEGIN SOLUTION\n    return x * y\n    # END SOLUTION\n\nassert f(1) == 2"
+    stub = stub_solution(code, "ex-f")
+    assert stub == 'def f(x):\n    y = 2\n    raise NotImplementedError("ex-f: write your solution here")\n\nassert f(1) == 2'
+    assert solution_regions(code) == ["return x * y\n"]
+    top_level = stub_solution("# BEGIN SOLUTION\nanswer = 3\n# END SOLUTION\nprint(answer)", "ex-g")
+    assert top_level.startswith("...") and "answer = 3" not in top_level
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["# BEGIN SOLUTION\nx = 1\n", "# END SOLUTION\n", "# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION"],
+)
+def test_unbalanced_markers_raise_value_error(code):
+    with pytest.raises(ValueError, match="SOLUTION"):
+        stub_solution(code)
