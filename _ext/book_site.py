@@ -102,6 +102,31 @@ class RemoveSolutions(SphinxTransform):
             node.parent.remove(node)
 
 
+PY_REF = re.compile(r"\{py:(?:func|class|meth|mod)\}`~?(mlmath(?:\.\w+)+)`")
+
+
+def _index_library_uses(app):
+    """Map each ``mlmath`` name to the chapters that reference it with a ``{py:...}`` role."""
+    uses: dict[str, set[str]] = {}
+    for path in sorted((Path(app.srcdir) / "chapters").rglob("*.md")):
+        docname = str(path.relative_to(app.srcdir).with_suffix(""))
+        for name in PY_REF.findall(path.read_text(encoding="utf-8")):
+            uses.setdefault(name, set()).add(docname)
+    app.env.book_library_uses = uses
+
+
+def _add_used_in(app, what, name, obj, options, lines):
+    """Append "Used in:" links to the chapters that use this function, class or module."""
+    uses = getattr(app.env, "book_library_uses", {})
+    if what == "module":
+        docs = set().union(*[d for n, d in uses.items() if n.startswith(name + ".")] or [set()])
+    else:
+        docs = uses.get(name, set())
+    if docs:
+        links = ", ".join(f":doc:`/{d}`" for d in sorted(docs))
+        lines.extend(["", f"**Used in:** {links}", ""])
+
+
 def _thebe_source(app) -> Path | None:
     folder = Path(app.srcdir) / app.config.book_thebe_dir
     return folder if (folder / "index.js").exists() else None
@@ -202,4 +227,6 @@ def setup(app):
     app.connect("html-page-context", _colab_to_notebooks, priority=501)
     app.connect("build-finished", _write_notebooks)
     app.add_transform(RemoveSolutions)
+    app.connect("builder-inited", _index_library_uses)
+    app.connect("autodoc-process-docstring", _add_used_in)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

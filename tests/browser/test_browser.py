@@ -86,3 +86,36 @@ def test_page_loads_offline_without_errors(page, browser, site_url):
         assert mathjax["present"] and mathjax["rendered"] > 20, f"expected rendered math on {page}, got {mathjax}"
     context.close()
     assert not problems, f"{page}:\n  " + "\n  ".join(problems)
+
+
+def test_live_code_loads_thebe_from_the_site(browser, site_url):
+    """The "Live Code" button loads Thebe from _static/thebe on this host, not from a CDN.
+
+    Thebe then asks Binder for a kernel; that request (to another host, on a
+    reader's click) is the one allowed exception and is aborted here.
+    """
+    context = browser.new_context()
+    tab = context.new_page()
+    scripts, errors = [], []
+    tab.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in LOCAL_HOSTS else r.abort())
+    tab.on("response", lambda resp: scripts.append((resp.url, resp.status)) if "thebe" in resp.url and resp.url.endswith(".js") else None)
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.goto(f"{site_url}/chapters/layers/softmax.html", wait_until="networkidle")
+    assert tab.locator("button.btn-launch-thebe").count() >= 1  # "Live Code" in the launch menu
+    tab.evaluate("initThebeSBT()")  # what that button does
+    tab.wait_for_function("typeof window.thebelab !== 'undefined'", timeout=20000)
+    context.close()
+    loaded = [url for url, status in scripts if url.endswith("_static/thebe/index.js") and status == 200]
+    assert loaded and all(urlparse(url).hostname in LOCAL_HOSTS for url, _ in scripts)
+    assert not [e for e in errors if "THEBE" in e or "thebe" in e]
+
+
+def test_search_works_offline(browser, site_url):
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in LOCAL_HOSTS else r.abort())
+    tab.goto(f"{site_url}/search.html?q=Toeplitz", wait_until="networkidle")
+    tab.wait_for_selector("#search-results ul.search li", timeout=20000)
+    hits = tab.locator("#search-results ul.search li a").all_inner_texts()
+    context.close()
+    assert any("convolution" in hit.lower() for hit in hits), hits
