@@ -122,6 +122,7 @@ def _add_used_in(app, what, name, obj, options, lines):
         docs = set().union(*[d for n, d in uses.items() if n.startswith(name + ".")] or [set()])
     else:
         docs = uses.get(name, set())
+    docs = docs & set(app.env.found_docs)  # only chapters that are part of this build
     if docs:
         links = ", ".join(f":doc:`/{d}`" for d in sorted(docs))
         lines.extend(["", f"**Used in:** {links}", ""])
