@@ -1,4 +1,6 @@
-"""Automatic checks for the book's coding exercises.
+"""The machinery of :mod:`mlmath.exercises`: the registry, the checker and the stubs.
+
+Automatic checks for the book's coding exercises.
 
 ``check(exercise_id, answer)`` runs a student's function (or compares a
 value) against the reference implementation in ``mlmath`` on seeded random
@@ -23,11 +25,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .gradcheck import numerical_gradient, relative_error
-from .layers import log_softmax, softmax, softmax_jacobian
-from .signals import conv1d, conv_matrix
+from ..gradcheck import numerical_gradient, relative_error
 
-__all__ = ["Exercise", "CheckResult", "EXERCISES", "register", "list_exercises", "check", "stub_solution", "solution_regions", "BEGIN", "END"]
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
@@ -81,144 +80,15 @@ class CheckResult:
         return self.passed
 
 
-def _vectors(rng: np.random.Generator, pairs) -> list[Case]:
-    return [(rng.normal(size=n), rng.normal(size=m)) for n, m in pairs]
+EXERCISES: dict[str, Exercise] = {}
 
 
-def _conv_valid_cases(rng: np.random.Generator) -> list[Case]:
-    edge = [(np.array([2.0]), np.array([3.0])), (np.array([1.0, 2.0, 3.0]), np.array([1.0])), (np.array([1.0]), np.array([1.0, -1.0, 2.0]))]
-    integers = [(np.array([3.0, 1.0, 2.0]), np.array([3.0, 2.0, 1.0]))]
-    return edge + integers + _vectors(rng, [(5, 3), (3, 5), (6, 6), (9, 2), (2, 9), (12, 4)])
-
-
-def _correlation_matrix_cases(rng: np.random.Generator) -> list[Case]:
-    return [(np.array([1.0]), 1), (np.array([2.0, -1.0]), 1), (np.array([1.0, 2.0, 3.0]), 2)] + [
-        (rng.normal(size=m), n) for m, n in [(3, 6), (5, 4), (1, 7), (6, 6)]
-    ]
-
-
-def _soft_target_cases(rng: np.random.Generator) -> list[Case]:
-    cases = [(np.array([0.0]), np.array([1.0])), (np.array([1.0, 2.0]), np.array([0.5, 0.5]))]
-    for k in (3, 5, 10):
-        cases.append((rng.normal(size=k) * 3, softmax(rng.normal(size=k))))
-    cases.append((np.array([1000.0, -1000.0, 0.0]), np.array([0.1, 0.1, 0.8])))
-    return cases
-
-
-def _hessian_cases(rng: np.random.Generator) -> list[Case]:
-    return [(np.array([0.0]),), (np.array([1.0, -1.0]),), (rng.normal(size=4),), (rng.normal(size=7) * 5,), (np.array([500.0, 0.0, -500.0]),)]
-
-
-def _temperature_cases(rng: np.random.Generator) -> list[Case]:
-    cases = [(np.array([0.0, 0.0]), 0, 1.0), (np.array([1.0, 2.0, 3.0]), 2, 0.5)]
-    for k, t in [(4, 4.0), (6, 0.1), (3, 10.0)]:
-        cases.append((rng.normal(size=k), int(rng.integers(0, k)), t))
-    return cases
-
-
-def _temperature_reference(z, y, t):
-    return (softmax(z / t) - np.eye(len(z))[int(y)]) / t
-
-
-def _log_softmax_cases(rng: np.random.Generator) -> list[Case]:
-    return [
-        (np.array([[0.0]]),),
-        (np.array([[1.0, 2.0, 3.0]]),),
-        (np.zeros((2, 4)),),
-        (rng.normal(size=(3, 5)),),
-        (rng.normal(size=(4, 6)) * 1e4,),
-        (np.array([[1000.0, 999.0, -1000.0]]),),
-        (rng.normal(size=(1, 10)) * 50,),
-    ]
-
-
-EXERCISES: dict[str, Exercise] = {
-    ex.id: ex
-    for ex in [
-        Exercise(
-            id="ex-conv-definition",
-            chapter="chapters/signals/convolution",
-            title="Convolution from the definition",
-            name="conv_valid",
-            signature="conv_valid(x, h) -> 1D array, the valid part of x * h",
-            reference=lambda x, h: conv1d(x, h, "valid"),
-            cases=_conv_valid_cases,
-        ),
-        Exercise(
-            id="ex-softmax-log-softmax",
-            chapter="chapters/layers/softmax",
-            title="A stable log-softmax",
-            name="my_log_softmax",
-            signature="my_log_softmax(z) -> array shaped like z (N, K), log-softmax of each row",
-            reference=lambda z: log_softmax(z, axis=1),
-            cases=_log_softmax_cases,
-            rtol=1e-10,
-            atol=1e-10,
-        ),
-        Exercise(
-            id="ex-conv-by-hand",
-            chapter="chapters/signals/convolution",
-            title="A convolution by hand",
-            name="y_ex",
-            signature="y_ex: the array x * h for x = [1, 2, 0, -1], h = [1, -1]",
-            reference=lambda: conv1d([1.0, 2.0, 0.0, -1.0], [1.0, -1.0]),
-            cases=None,
-        ),
-        Exercise(
-            id="ex-conv-correlation-matrix",
-            chapter="chapters/signals/convolution",
-            title="The matrix of a correlation",
-            name="correlation_matrix",
-            signature="correlation_matrix(h, n) -> (n, n + M - 1) matrix C with C @ g == np.correlate(g, h, 'valid')",
-            reference=lambda h, n: conv_matrix(h, n).T,
-            cases=_correlation_matrix_cases,
-        ),
-        Exercise(
-            id="ex-conv-same-even",
-            chapter="chapters/signals/convolution",
-            title="Even kernels and 'same'",
-            name="same_ex",
-            signature="same_ex: conv1d([1, 2, 3], [1, 1], 'same') predicted by hand",
-            reference=lambda: conv1d([1.0, 2.0, 3.0], [1.0, 1.0], "same"),
-            cases=None,
-        ),
-        Exercise(
-            id="ex-softmax-soft-targets",
-            chapter="chapters/layers/softmax",
-            title="Soft targets",
-            name="soft_target_grad",
-            signature="soft_target_grad(z, q) -> dL/dz for L = -sum_k q_k log softmax(z)_k, shape (K,)",
-            reference=lambda z, q: softmax(z) - q,
-            cases=_soft_target_cases,
-        ),
-        Exercise(
-            id="ex-softmax-hessian",
-            chapter="chapters/layers/softmax",
-            title="The loss is convex in the logits",
-            name="nll_hessian",
-            signature="nll_hessian(z) -> (K, K) Hessian of -z_y + logsumexp(z)",
-            reference=softmax_jacobian,
-            cases=_hessian_cases,
-        ),
-        Exercise(
-            id="ex-softmax-temperature",
-            chapter="chapters/layers/softmax",
-            title="Temperature",
-            name="temperature_grad",
-            signature="temperature_grad(z, y, T) -> dL/dz for L = -log softmax(z / T)_y, shape (K,)",
-            reference=_temperature_reference,
-            cases=_temperature_cases,
-        ),
-    ]
-}
-
-
-def register(exercise: Exercise) -> Exercise:
-    """Add an exercise to the registry (chapters of later parts call this at import time)."""
-    if exercise.id in EXERCISES:
-        raise ValueError(f"exercise id {exercise.id!r} is already registered")
-    EXERCISES[exercise.id] = exercise
-    return exercise
+def register(*exercises: Exercise) -> None:
+    """Add exercises to the registry (each part's module registers its own)."""
+    for exercise in exercises:
+        if exercise.id in EXERCISES:
+            raise ValueError(f"exercise id {exercise.id!r} is already registered")
+        EXERCISES[exercise.id] = exercise
 
 
 def list_exercises() -> list[dict[str, str]]:
