@@ -7,8 +7,8 @@ with what was tried, or the smallest failing case (input, expected, got).
 Exceptions, wrong shapes and NaNs in the student's code are reported, never
 raised. ``list_exercises()`` names every checkable exercise and its chapter.
 
-The exercises are registered by part: :mod:`mlmath.exercises.signals`,
-:mod:`mlmath.exercises.layers`, ... Solutions in the chapters mark the
+The exercises are registered by part: ``mlmath.exercises.signals``,
+``mlmath.exercises.layers``, ... Solutions in the chapters mark the
 student's part with ``# BEGIN SOLUTION`` / ``# END SOLUTION``;
 :func:`stub_solution` replaces that region by a stub (the student edition).
 """
