@@ -10,6 +10,11 @@ FUNCTION_EXERCISES = [ex for ex in EXERCISES.values() if ex.cases is not None]
 VALUE_EXERCISES = [ex for ex in EXERCISES.values() if ex.cases is None]
 
 
+def _elementwise(f, value):
+    """``f`` applied to each element of a tuple answer ``(dx, dw, db)``, or to a single array."""
+    return tuple(f(v) for v in value) if isinstance(value, tuple) else f(value)
+
+
 def _first_case(ex):
     return min(ex.cases(np.random.default_rng(0)), key=lambda case: sum(int(np.size(a)) for a in case))
 
@@ -30,7 +35,7 @@ def test_reference_is_accepted(ex):
 
 @pytest.mark.parametrize("ex", FUNCTION_EXERCISES, ids=lambda ex: ex.id)
 def test_wrong_values_are_reported_with_the_smallest_failing_input(ex):
-    wrong = lambda *args: np.asarray(ex.reference(*args), dtype=float) + 1.0
+    wrong = lambda *args: _elementwise(lambda v: np.asarray(v, dtype=float) + 1.0, ex.reference(*args))
     result = check(ex.id, wrong)
     assert not result.passed
     assert "wrong values" in result.message and "expected" in result.message and "got" in result.message
@@ -50,14 +55,14 @@ def test_crashing_answer_is_reported_not_raised(ex):
 
 @pytest.mark.parametrize("ex", FUNCTION_EXERCISES, ids=lambda ex: ex.id)
 def test_nan_answer_is_reported(ex):
-    nan = lambda *args: np.full(np.shape(ex.reference(*args)), np.nan)
+    nan = lambda *args: _elementwise(lambda v: np.full(np.shape(v), np.nan), ex.reference(*args))
     result = check(ex.id, nan)
     assert not result.passed and "NaN" in result.message
 
 
 @pytest.mark.parametrize("ex", FUNCTION_EXERCISES, ids=lambda ex: ex.id)
 def test_misshaped_answer_is_reported(ex):
-    misshaped = lambda *args: np.asarray(ex.reference(*args))[..., None]
+    misshaped = lambda *args: _elementwise(lambda v: np.asarray(v)[..., None], ex.reference(*args))
     result = check(ex.id, misshaped)
     assert not result.passed and "wrong shape" in result.message
 
@@ -115,3 +120,45 @@ def test_stub_solution_replaces_only_the_marked_region():
 def test_unbalanced_markers_raise_value_error(code):
     with pytest.raises(ValueError, match="SOLUTION"):
         stub_solution(code)
+
+
+def test_complex_answers_are_compared_in_real_and_imaginary_parts():
+    ex = EXERCISES["fourier-ex-radix2"]
+    assert check(ex.id, lambda x: np.fft.fft(x)).passed
+    conjugate = check(ex.id, lambda x: np.conj(ex.reference(x)))  # same real parts, wrong imaginary parts
+    assert not conjugate.passed and "wrong values" in conjugate.message
+    real_part = check(ex.id, lambda x: ex.reference(x).real)
+    assert not real_part.passed and "wrong values" in real_part.message
+    nan = check(ex.id, lambda x: ex.reference(x) * complex(1.0, np.nan))
+    assert not nan.passed and "NaN" in nan.message
+
+
+def test_real_exercise_accepts_complex_answer_only_with_negligible_imaginary_part():
+    via_fft = lambda x, h: np.fft.ifft(np.fft.fft(x) * np.fft.fft(h))  # complex, imaginary parts ~1e-16
+    assert check("convthm-ex-circular", via_fft).passed
+    result = check("convthm-ex-circular", lambda x, h: via_fft(x, h) + 1e-3j)
+    assert not result.passed and "wrong values" in result.message
+
+
+def test_tuple_answers_are_compared_element_by_element():
+    ex = EXERCISES["norm-ex-layernorm-grad"]
+    assert ex.outputs == ("dx", "dgamma", "dbeta")
+    assert check(ex.id, ex.reference).passed
+    assert check(ex.id, lambda *args: list(ex.reference(*args))).passed  # a list is as good as a tuple
+
+    def answer(change):
+        return lambda *args: change(*ex.reference(*args))
+
+    only_dx = check(ex.id, answer(lambda dx, dgamma, dbeta: dx))
+    assert not only_dx.passed and "returned ndarray, expected a tuple of 3 arrays (dx, dgamma, dbeta)" in only_dx.message
+    too_short = check(ex.id, answer(lambda dx, dgamma, dbeta: (dx, dgamma)))
+    assert not too_short.passed and "wrong length: expected a tuple of 3 arrays" in too_short.message and "got 2 elements" in too_short.message
+    shape = check(ex.id, answer(lambda dx, dgamma, dbeta: (dx, dgamma[None], dbeta)))
+    assert not shape.passed and "element 1 (dgamma): wrong shape" in shape.message
+    values = check(ex.id, answer(lambda dx, dgamma, dbeta: (dx, dgamma, dbeta + 1e-3)))
+    assert not values.passed and "element 2 (dbeta): wrong values" in values.message
+    assert sum(np.size(a) for a in values.failing_case) == sum(np.size(a) for a in _first_case(ex))
+    nan = check(ex.id, answer(lambda dx, dgamma, dbeta: (dx * np.nan, dgamma, dbeta)))
+    assert not nan.passed and "element 0 (dx): returned NaN" in nan.message
+    swapped = check(ex.id, answer(lambda dx, dgamma, dbeta: (dx, dbeta, dgamma)))  # same shapes, wrong order
+    assert not swapped.passed and "element 1 (dgamma): wrong values" in swapped.message

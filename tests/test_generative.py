@@ -7,7 +7,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
-from mlmath.generative import alpha_bar, ddpm_posterior, gaussian_kl, linear_beta_schedule, q_sample, reparameterize
+import scipy.optimize
+import scipy.spatial.distance
+
+from mlmath.generative import (
+    affine_coupling,
+    affine_coupling_inverse,
+    alpha_bar,
+    ddpm_mean_from_eps,
+    ddpm_posterior,
+    gan_value,
+    gaussian_kl,
+    linear_beta_schedule,
+    optimal_discriminator,
+    q_sample,
+    reparameterize,
+)
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
 N_SE = 5.0  # Monte Carlo tolerance: 5 standard errors (seeded, so the tests are deterministic)
@@ -84,6 +99,140 @@ def test_reparameterize_gradients_match_torch_autograd():
     assert_allclose(reparameterize(mu, logvar, eps), tz.detach().numpy(), rtol=1e-14)
     assert_allclose(tmu.grad.numpy(), w, rtol=1e-14)
     assert_allclose(tlv.grad.numpy(), w * 0.5 * np.exp(0.5 * logvar) * eps, rtol=1e-14)
+
+
+# ------------------------------------------------------------------ flows: affine coupling
+
+
+def _torch_coupling(mask, seed=0, hidden=7):
+    """A RealNVP coupling layer in torch (float64): s, t = MLP(x * mask); returns y(x) and the conditioner."""
+    g = torch.Generator().manual_seed(seed)
+    D = len(mask)
+    W1, b1 = torch.randn(hidden, D, generator=g, dtype=torch.float64), torch.randn(hidden, generator=g, dtype=torch.float64)
+    W2, b2 = torch.randn(2 * D, hidden, generator=g, dtype=torch.float64) * 0.5, torch.randn(2 * D, generator=g, dtype=torch.float64)
+    m = torch.tensor(mask, dtype=torch.float64)
+
+    def conditioner(x):
+        h = torch.tanh((x * m) @ W1.T + b1) @ W2.T + b2
+        return h[..., :D], h[..., D:]
+
+    def y_of_x(x):
+        s, t = conditioner(x)
+        return m * x + (1 - m) * (x * torch.exp(s) + t)
+
+    return y_of_x, conditioner
+
+
+@pytest.mark.parametrize("mask", [[1, 0], [0, 1], [1, 1, 0, 0, 0], [0, 1, 0, 1, 1, 0]])
+def test_affine_coupling_logdet_equals_torch_autograd_jacobian(mask):
+    y_of_x, conditioner = _torch_coupling(mask)
+    rng = np.random.default_rng(20)
+    for x in rng.normal(size=(4, len(mask))):
+        xt = torch.from_numpy(x)
+        jac = torch.autograd.functional.jacobian(y_of_x, xt).numpy()
+        s, t = (a.numpy() for a in conditioner(xt))
+        y, logdet = affine_coupling(x, mask, s, t)
+        assert_allclose(y, y_of_x(xt).numpy(), rtol=1e-14, atol=1e-14)
+        sign, logabs = np.linalg.slogdet(jac)
+        assert sign > 0
+        assert_allclose(logdet, logabs, rtol=1e-12, atol=1e-12)
+        keep = np.asarray(mask, bool)
+        assert_array_equal(jac[np.ix_(keep, ~keep)], 0.0)  # kept outputs do not depend on the transformed inputs
+
+
+def test_affine_coupling_inverse_round_trips_and_negates_logdet():
+    mask = np.array([True, False, True, False])
+    y_of_x, conditioner = _torch_coupling(mask.astype(int), seed=3)
+    x = np.random.default_rng(21).normal(size=(6, 4))
+    s, t = (a.numpy() for a in conditioner(torch.from_numpy(x)))
+    y, logdet = affine_coupling(x, mask, s, t)
+    s_y, t_y = (a.numpy() for a in conditioner(torch.from_numpy(y)))  # recomputed from y: same, since y = x on mask
+    assert_array_equal(s_y, s)
+    x_back, logdet_inv = affine_coupling_inverse(y, mask, s_y, t_y)
+    assert_allclose(x_back, x, rtol=1e-13, atol=1e-14)
+    assert_allclose(logdet_inv, -logdet, rtol=1e-15)
+    assert logdet.shape == (6,)
+
+
+def test_affine_coupling_ignores_scale_and_shift_on_the_mask():
+    rng = np.random.default_rng(22)
+    x, s, t = rng.normal(size=(3, 5, 3))
+    mask = [1, 0, 1]
+    y, logdet = affine_coupling(x, mask, s, t)
+    s2, t2 = s.copy(), t.copy()
+    s2[:, [0, 2]], t2[:, [0, 2]] = 100.0, -7.0
+    y2, logdet2 = affine_coupling(x, mask, s2, t2)
+    assert_array_equal(y, y2)
+    assert_array_equal(logdet, logdet2)
+    assert_array_equal(y[:, [0, 2]], x[:, [0, 2]])
+    assert_allclose(logdet, s[:, 1], rtol=0)
+
+
+@SETTINGS
+@given(st.integers(1, 6), st.integers(0, 2**16))
+def test_affine_coupling_logdet_is_log_of_the_diagonal_product_for_any_mask(D, seed):
+    """Any mask: the log-det is the log of the product of the diagonal scales exp(s_j) off the mask."""
+    rng = np.random.default_rng(seed)
+    mask = rng.integers(0, 2, size=D).astype(bool)
+    x, s, t = rng.normal(size=(3, 2, D))
+    y, logdet = affine_coupling(x, mask, s, t)
+    assert_allclose(np.exp(logdet), np.prod(np.where(mask, 1.0, np.exp(s)), axis=-1), rtol=1e-12)
+    x_back, _ = affine_coupling_inverse(y, mask, s, t)
+    assert_allclose(x_back, x, rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------------------------------ GAN
+
+
+def test_optimal_discriminator_maximises_the_pointwise_value():
+    """For a, b > 0, D -> a log D + b log(1 - D) is maximised at a / (a + b) (scipy's bounded scalar search)."""
+    rng = np.random.default_rng(23)
+    a, b = rng.exponential(size=(2, 8))
+    d_star = optimal_discriminator(a, b)
+    for ai, bi, di in zip(a, b, d_star):
+        res = scipy.optimize.minimize_scalar(lambda d: -(ai * np.log(d) + bi * np.log1p(-d)), bounds=(1e-12, 1 - 1e-12), method="bounded", options={"xatol": 1e-12})
+        assert_allclose(di, res.x, atol=1e-7)
+
+
+def test_optimal_discriminator_edge_values():
+    assert_array_equal(optimal_discriminator([0.0, 1.0, 0.0, 2.0], [0.0, 0.0, 3.0, 2.0]), [0.5, 1.0, 0.0, 0.5])
+    assert optimal_discriminator(np.float32(1.0), np.float32(3.0)) == 0.25
+
+
+def test_gan_value_at_optimum_equals_minus_log4_plus_twice_scipy_js():
+    rng = np.random.default_rng(24)
+    p = rng.dirichlet(np.ones(9), size=5)
+    q = rng.dirichlet(np.ones(9), size=5)
+    q[0, :3] = 0.0
+    q[0] /= q[0].sum()  # some zero probabilities
+    js = scipy.spatial.distance.jensenshannon(p, q, axis=-1) ** 2
+    assert_allclose(gan_value(p, q), -np.log(4) + 2 * js, rtol=1e-12, atol=1e-14)
+    assert_allclose(gan_value(p, q, optimal_discriminator(p, q)), gan_value(p, q), rtol=1e-13)
+    assert_allclose(gan_value(p[0], p[0]), -np.log(4), rtol=1e-15)
+
+
+def test_gan_value_matches_explicit_expectations_for_any_discriminator():
+    rng = np.random.default_rng(25)
+    p, q = rng.dirichlet(np.ones(6), size=2)
+    d = rng.uniform(0.01, 0.99, size=6)
+    assert_allclose(gan_value(p, q, d), np.sum(p * np.log(d)) + np.sum(q * np.log(1 - d)), rtol=1e-14)
+
+
+@SETTINGS
+@given(st.integers(0, 2**16))
+def test_gan_value_of_any_discriminator_is_at_most_the_optimum(seed):
+    rng = np.random.default_rng(seed)
+    p, q = rng.dirichlet(np.ones(5), size=2)
+    d = rng.uniform(0, 1, size=5)
+    assert gan_value(p, q, d) <= gan_value(p, q) + 1e-12
+
+
+def test_gan_value_is_minus_infinity_for_a_certain_wrong_discriminator_and_ignores_zero_mass():
+    assert gan_value([0.5, 0.5], [0.5, 0.5], [0.0, 0.5]) == -np.inf
+    assert gan_value([0.5, 0.5], [0.5, 0.5], [0.5, 1.0]) == -np.inf
+    # d = 0 where there are no real data and d = 1 where there is no generated mass are perfect answers
+    assert gan_value([1.0, 0.0], [0.0, 1.0], [1.0, 0.0]) == 0.0
+    assert gan_value([1.0, 0.0], [0.0, 1.0]) == 0.0
 
 
 # ------------------------------------------------------------------ DDPM schedule
@@ -232,6 +381,27 @@ def test_ddpm_posterior_matches_monte_carlo_regression_on_the_chain():
     assert abs(resid_var - var) < N_SE * var * np.sqrt(2 / n)
 
 
+def test_ddpm_mean_from_eps_equals_posterior_mean_with_x0_from_the_closed_form():
+    rng = np.random.default_rng(26)
+    betas = linear_beta_schedule(T=300, beta_1=1e-4, beta_T=0.04)
+    abar = alpha_bar(betas)
+    x0, eps = rng.normal(size=(2, 5, 2))
+    t = np.array([1, 2, 50, 150, 299])
+    xt = q_sample(x0, t, eps, abar)
+    mean_posterior, _ = ddpm_posterior(x0, xt, t, betas)
+    assert_allclose(ddpm_mean_from_eps(xt, t, eps, betas), mean_posterior, rtol=1e-10, atol=1e-12)
+
+
+def test_ddpm_mean_from_eps_at_the_first_step_recovers_x0_and_keeps_float32():
+    betas = linear_beta_schedule(T=10)
+    abar = alpha_bar(betas)
+    x0, eps = np.random.default_rng(27).normal(size=(2, 3, 4))
+    assert_allclose(ddpm_mean_from_eps(q_sample(x0, 0, eps, abar), 0, eps, betas), x0, rtol=1e-12, atol=1e-14)
+    out = ddpm_mean_from_eps(np.ones((2, 2), np.float32), np.array([0, 9]), np.zeros((2, 2), np.float32), betas)
+    assert out.dtype == np.float32
+    assert_allclose(out, np.broadcast_to(1 / np.sqrt(1 - betas[[0, 9]])[:, None], (2, 2)), rtol=1e-6)
+
+
 # ------------------------------------------------------------------ bad input
 
 
@@ -265,6 +435,23 @@ BETAS = linear_beta_schedule(T=10)
         (lambda: ddpm_posterior(np.zeros(2), np.zeros(2), np.array([0, 1]), BETAS), r"t must lie in \[1, 9\]"),
         (lambda: ddpm_posterior(np.zeros(3), np.zeros(2), 1, BETAS), "x0 and xt"),
         (lambda: ddpm_posterior(np.zeros(3), np.zeros(3), 1, -BETAS), "betas must lie in"),
+        (lambda: ddpm_mean_from_eps(np.zeros(3), 1, np.zeros(2), BETAS), "xt and eps"),
+        (lambda: ddpm_mean_from_eps(np.zeros(3), 10, np.zeros(3), BETAS), "t must be < 10"),
+        (lambda: ddpm_mean_from_eps(np.zeros(3), 1, np.zeros(3), BETAS[:, None]), "betas must be 1-D"),
+        (lambda: affine_coupling(np.zeros((2, 3)), [1, 0], np.zeros((2, 3)), np.zeros((2, 3))), "mask must be 1-D of length 3"),
+        (lambda: affine_coupling(np.zeros((2, 3)), [1, 0, 2], np.zeros((2, 3)), np.zeros((2, 3))), "mask must be boolean"),
+        (lambda: affine_coupling(np.zeros((2, 3)), [1, 0, 1], np.zeros((2, 2)), np.zeros((2, 3))), "x and log_scale"),
+        (lambda: affine_coupling(np.zeros((2, 3)), [1, 0, 1], np.zeros((2, 3)), np.zeros(3)), "x and shift"),
+        (lambda: affine_coupling(np.float64(1.0), [1], np.zeros(1), np.zeros(1)), "x must have at least 1"),
+        (lambda: affine_coupling_inverse(np.zeros(3), [1, 0, 1], np.zeros(2), np.zeros(3)), "y and log_scale"),
+        (lambda: affine_coupling_inverse(np.zeros(3), [1, 0, 1], np.zeros(3), [0.0, np.nan, 0.0]), "shift must be finite"),
+        (lambda: optimal_discriminator([0.5, -0.1], [0.5, 0.5]), "p_data must be nonnegative"),
+        (lambda: optimal_discriminator([0.5, 0.1], [0.5]), "p_data and p_g"),
+        (lambda: optimal_discriminator([0.5, 0.1], [np.inf, 0.5]), "p_g must be finite"),
+        (lambda: gan_value([0.5, 0.6], [0.5, 0.5]), "p_data must sum to 1"),
+        (lambda: gan_value([0.5, 0.5], [0.5, 0.5, 0.0]), "p_data and p_g"),
+        (lambda: gan_value([0.5, 0.5], [0.5, 0.5], [0.5, 1.5]), r"d must lie in \[0, 1\]"),
+        (lambda: gan_value([0.5, 0.5], [0.5, 0.5], [0.5]), "p_data and d"),
     ],
 )
 def test_bad_input_raises_value_error_naming_the_argument(call, match):

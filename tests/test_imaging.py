@@ -1,10 +1,14 @@
-"""Tests for mlmath.imaging: Tikhonov, circular deconvolution, total variation, homographies."""
+"""Tests for mlmath.imaging: Tikhonov, circular deconvolution, total variation, TV and CG solvers,
+the Radon matrix, PSNR, homographies and registration, orientation histograms."""
 
 import mpmath
 import numpy as np
 import pytest
 import scipy.linalg
 import scipy.ndimage
+import scipy.optimize
+import skimage.metrics
+import skimage.transform
 import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -13,15 +17,25 @@ from numpy.testing import assert_allclose
 
 from mlmath.gradcheck import check_gradient, numerical_gradient, relative_error
 from mlmath.imaging import (
+    bilinear_sample,
     circular_convolve,
+    dominant_orientation,
     forward_difference,
     forward_difference_adjoint,
     homography_apply,
+    homography_from_points,
     homography_jacobian,
     homography_point_jacobian,
+    orientation_histogram,
+    orientation_shift,
+    psnr,
+    radon_matrix,
+    register_homography,
+    tikhonov_cg,
     tikhonov_deconvolve_circular,
     tikhonov_solve,
     tv_smoothed,
+    tv_solve,
     tv_value,
 )
 
@@ -474,5 +488,447 @@ def test_homography_point_at_infinity_raises_naming_p():
     ],
 )
 def test_homography_bad_input_raises_naming_argument(fn, args, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        fn(*args)
+
+
+# ---------------------------------------------------------------------------
+# psnr
+# ---------------------------------------------------------------------------
+
+@PROP
+@given(h=st.integers(1, 6), w=st.integers(1, 6), noise=st.floats(1e-3, 1.0), seed=st.integers(0, 2**16))
+def test_psnr_matches_skimage(h, w, noise, seed):
+    rng = np.random.default_rng(seed)
+    ref = rng.uniform(0, 1, (h, w))
+    x = ref + noise * rng.standard_normal((h, w))
+    expected = skimage.metrics.peak_signal_noise_ratio(ref, x, data_range=1.0)
+    assert_allclose(psnr(x, ref, data_range=1.0), expected, rtol=1e-12)
+    if ref.max() > ref.min():
+        expected_default = skimage.metrics.peak_signal_noise_ratio(ref, x, data_range=ref.max() - ref.min())
+        assert_allclose(psnr(x, ref), expected_default, rtol=1e-12)
+
+
+def test_psnr_of_exact_copy_is_infinite_and_tenfold_error_costs_20_db():
+    ref = np.linspace(0, 1, 12).reshape(3, 4)
+    assert psnr(ref, ref) == np.inf
+    d = np.random.default_rng(20).standard_normal((3, 4))
+    assert_allclose(psnr(ref + 0.01 * d, ref) - psnr(ref + 0.1 * d, ref), 20.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, name",
+    [
+        ((np.ones((2, 2)), np.ones((2, 3))), {}, "x and reference"),
+        ((np.ones((2, 2)), np.ones((2, 2))), {}, "data_range"),
+        ((np.ones(3), np.arange(3.0)), {"data_range": -1.0}, "data_range"),
+        ((np.ones(0), np.ones(0)), {}, "reference"),
+        (([np.nan, 1.0], [0.0, 1.0]), {}, "x"),
+    ],
+)
+def test_psnr_bad_input_raises_naming_argument(args, kwargs, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        psnr(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# tikhonov_cg
+# ---------------------------------------------------------------------------
+
+
+@PROP
+@given(m=st.integers(1, 9), n=st.integers(1, 7), lam=st.floats(1e-2, 1e2), use_L=st.booleans(), seed=st.integers(0, 2**16))
+def test_tikhonov_cg_equals_dense_tikhonov_solve(m, n, lam, use_L, seed):
+    rng = np.random.default_rng(seed)
+    A, y = rng.standard_normal((m, n)), rng.standard_normal(m)
+    if use_L and n > 1:
+        L = _difference_matrix(n)
+        assume(np.linalg.matrix_rank(np.vstack([A, L])) == n)
+        x, res = tikhonov_cg(lambda v: A @ v, lambda r: A.T @ r, y, lam, np.zeros(n), lambda v: L @ v, lambda r: L.T @ r, tol=1e-13)
+        expected = tikhonov_solve(A, y, lam, L)
+    else:
+        x, res = tikhonov_cg(lambda v: A @ v, lambda r: A.T @ r, y, lam, np.zeros(n), tol=1e-13)
+        expected = tikhonov_solve(A, y, lam)
+    assert_allclose(x, expected, rtol=1e-8, atol=1e-9)
+    assert res[-1] <= 1e-13 or len(res) == 1001
+
+
+def test_tikhonov_cg_on_images_equals_fft_deconvolution():
+    rng = np.random.default_rng(21)
+    y = rng.standard_normal((9, 12))
+    kernel = np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]) / 16
+    flipped = kernel[::-1, ::-1]
+    x, res = tikhonov_cg(lambda v: circular_convolve(v, kernel), lambda r: circular_convolve(r, flipped), y, 0.05, np.zeros_like(y), tol=1e-12)
+    assert_allclose(x, tikhonov_deconvolve_circular(y, kernel, 0.05), rtol=1e-9, atol=1e-10)
+    assert res[0] == 1.0 and res[-1] <= 1e-12
+    assert len(res) - 1 <= y.size  # CG ends in at most n steps (here far fewer)
+
+
+def test_tikhonov_cg_stops_at_max_iter():
+    rng = np.random.default_rng(22)
+    A = rng.standard_normal((30, 30))
+    _, res = tikhonov_cg(lambda v: A @ v, lambda r: A.T @ r, rng.standard_normal(30), 1e-3, np.zeros(30), max_iter=3)
+    assert len(res) == 4 and res[-1] > 1e-10
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, name",
+    [
+        ((None, lambda r: r, np.ones(3), 1.0, np.ones(3)), {}, "forward"),
+        ((lambda v: v, "no", np.ones(3), 1.0, np.ones(3)), {}, "adjoint"),
+        ((lambda v: v[:2], lambda r: r, np.ones(3), 1.0, np.ones(3)), {}, r"forward\(x0\)"),
+        ((lambda v: v, lambda r: r[:2], np.ones(3), 1.0, np.ones(3)), {}, r"adjoint\(y\)"),
+        ((lambda v: v, lambda r: r, np.ones(3), -1.0, np.ones(3)), {}, "lam"),
+        ((lambda v: v, lambda r: r, np.ones(3), 1.0, np.ones(3)), {"max_iter": 0}, "max_iter"),
+        ((lambda v: v, lambda r: r, np.ones(3), 1.0, np.ones(3)), {"tol": 0.0}, "tol"),
+        ((lambda v: v, lambda r: r, np.ones(3), 1.0, np.ones(3)), {"L": lambda v: v}, "L and L_adjoint"),
+        ((lambda v: v, lambda r: r, np.ones(3), 1.0, np.ones(0)), {}, "x0"),
+    ],
+)
+def test_tikhonov_cg_bad_input_raises_naming_argument(args, kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        tikhonov_cg(*args, **kwargs)
+
+
+# ---------------------------------------------------------------------------
+# tv_solve
+# ---------------------------------------------------------------------------
+
+
+def _tv_problem(seed, shape=(7, 8)):
+    rng = np.random.default_rng(seed)
+    truth = np.zeros(shape)
+    truth[2:5, 3:7] = 1.0
+    kernel = np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]) / 16
+    y = circular_convolve(truth, kernel) + 0.05 * rng.standard_normal(shape)
+    fwd = lambda v: circular_convolve(v, kernel)  # noqa: E731
+    adj = lambda r: circular_convolve(r, kernel[::-1, ::-1])  # noqa: E731
+    return y, fwd, adj
+
+
+def _objective_and_grad(y, fwd, adj, lam, eps, shape):
+    def f(v):
+        x = v.reshape(shape)
+        r = fwd(x) - y
+        val, g = tv_smoothed(x, eps)
+        return np.sum(r * r) + lam * val, (2 * adj(r) + lam * g).ravel()
+
+    return f
+
+
+@pytest.mark.parametrize("nonnegative", [False, True])
+def test_tv_solve_reaches_the_minimum_found_by_lbfgs(nonnegative):
+    lam, eps = 0.05, 0.05
+    y, fwd, adj = _tv_problem(23)
+    f = _objective_and_grad(y, fwd, adj, lam, eps, y.shape)
+    bounds = [(0, None)] * y.size if nonnegative else None
+    ref = scipy.optimize.minimize(f, np.zeros(y.size), jac=True, method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 20000})
+    x, obj = tv_solve(fwd, adj, y, lam, eps, np.zeros_like(y), a_norm=1.0, n_iter=3000, nonnegative=nonnegative)
+    assert_allclose(obj[-1], ref.fun, rtol=1e-9)
+    assert_allclose(x.ravel(), ref.x, atol=1e-4)
+    assert_allclose(obj[-1], f(x.ravel())[0], rtol=1e-13)  # history holds F(x_k)
+    if nonnegative:
+        assert x.min() >= 0
+
+
+def test_tv_solve_obeys_the_fista_rate_bound():
+    lam, eps = 0.05, 0.05
+    y, fwd, adj = _tv_problem(24)
+    x_star, obj_star = tv_solve(fwd, adj, y, lam, eps, np.zeros_like(y), a_norm=1.0, n_iter=4000)
+    x0 = np.zeros_like(y)
+    _, obj = tv_solve(fwd, adj, y, lam, eps, x0, a_norm=1.0, n_iter=200)
+    lipschitz = 2 * 1.0 + 8 * lam / eps
+    k = np.arange(len(obj))
+    bound = 2 * lipschitz * np.sum((x0 - x_star) ** 2) / (k + 1) ** 2
+    assert np.all(obj - obj_star[-1] <= bound + 1e-12)
+    assert obj[-1] < obj[0]
+
+
+def test_tv_solve_gradient_vanishes_at_result_for_denoising():
+    rng = np.random.default_rng(25)
+    y = rng.standard_normal((6, 6))
+    lam, eps = 0.3, 0.1
+    x, _ = tv_solve(lambda v: v, lambda r: r, y, lam, eps, y, a_norm=1.0, n_iter=2000)
+    grad = 2 * (x - y) + lam * tv_smoothed(x, eps)[1]
+    assert np.max(np.abs(grad)) < 1e-8
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"x0": np.zeros(4), "y": np.zeros(4)}, "x0"),
+        ({"eps": 0.0}, "eps"),
+        ({"a_norm": 0.0}, "a_norm"),
+        ({"lam": -1.0}, "lam"),
+        ({"n_iter": -1}, "n_iter"),
+        ({"forward": 3}, "forward"),
+        ({"y": np.zeros((3, 3))}, r"forward\(x0\)"),
+    ],
+)
+def test_tv_solve_bad_input_raises_naming_argument(kwargs, name):
+    args = {"forward": lambda v: v, "adjoint": lambda r: r, "y": np.zeros((4, 4)), "lam": 1.0, "eps": 0.1, "x0": np.zeros((4, 4)), "a_norm": 1.0}
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=name):
+        tv_solve(**args)
+
+
+# ---------------------------------------------------------------------------
+# radon_matrix
+# ---------------------------------------------------------------------------
+
+
+def _inside_circle(n):
+    r, c = np.mgrid[:n, :n]
+    return (r - n // 2) ** 2 + (c - n // 2) ** 2 <= (n // 2) ** 2
+
+
+@PROP
+@given(n=st.integers(2, 24), n_angles=st.integers(1, 8), seed=st.integers(0, 2**16))
+def test_radon_matrix_equals_skimage_radon(n, n_angles, seed):
+    rng = np.random.default_rng(seed)
+    theta = np.sort(rng.uniform(0, 180, n_angles))
+    image = rng.standard_normal((n, n)) * _inside_circle(n)
+    R = radon_matrix(n, theta)
+    assert R.shape == (n * n_angles, n * n) and R.nnz <= 4 * n * n * n_angles
+    expected = skimage.transform.radon(image, theta, circle=True)
+    assert_allclose((R @ image.ravel()).reshape(n, n_angles), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_radon_matrix_transpose_is_the_adjoint_and_zero_angle_sums_columns():
+    n = 16
+    R = radon_matrix(n, np.linspace(0, 180, 12, endpoint=False))
+    rng = np.random.default_rng(26)
+    x, s = rng.standard_normal(n * n), rng.standard_normal(R.shape[0])
+    assert_allclose((R @ x) @ s, x @ (R.T @ s), rtol=1e-12)
+    # the 0-degree projection of a unit pixel is a unit entry at the pixel's column
+    R0 = radon_matrix(n, [0.0])
+    e = np.zeros((n, n))
+    e[5, 9] = 1.0
+    assert_allclose((R0 @ e.ravel()), np.eye(n)[9], atol=1e-15)
+
+
+@pytest.mark.parametrize("args, name", [((0, [0.0]), "n"), ((4.5, [0.0]), "n"), ((4, [[0.0]]), "theta"), ((4, []), "theta"), ((4, [np.inf]), "theta")])
+def test_radon_matrix_bad_input_raises_naming_argument(args, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        radon_matrix(*args)
+
+
+# ---------------------------------------------------------------------------
+# bilinear_sample
+# ---------------------------------------------------------------------------
+
+
+@PROP
+@given(h=st.integers(1, 7), w=st.integers(1, 7), seed=st.integers(0, 2**16))
+def test_bilinear_sample_equals_scipy_map_coordinates(h, w, seed):
+    rng = np.random.default_rng(seed)
+    image = rng.standard_normal((h, w))
+    x = rng.uniform(-2, w + 1, (5, 3))
+    y = rng.uniform(-2, h + 1, (5, 3))
+    x[0, 0], y[0, 0] = w - 1, h - 1  # the last pixel exactly
+    expected = scipy.ndimage.map_coordinates(image, [y.ravel(), x.ravel()], order=1, mode="nearest").reshape(x.shape)
+    assert_allclose(bilinear_sample(image, x, y), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_bilinear_sample_interpolates_pixels_exactly_and_keeps_float32():
+    image = np.arange(12, dtype=np.float32).reshape(3, 4)
+    r, c = np.mgrid[:3, :4]
+    out = bilinear_sample(image, c.astype(np.float32), r.astype(np.float32))
+    assert out.dtype == np.float32 and np.array_equal(out, image)
+    # linear functions are reproduced exactly anywhere inside
+    assert_allclose(bilinear_sample(image.astype(np.float64), [1.25, 2.5], [0.5, 1.75]), [4 * 0.5 + 1.25, 4 * 1.75 + 2.5], rtol=1e-14)
+
+
+@pytest.mark.parametrize("args, name", [((np.ones(3), [0.0], [0.0]), "image"), ((np.ones((2, 2)), [0.0, 1.0], [0.0]), "x and y"), ((np.ones((0, 2)), [0.0], [0.0]), "image")])
+def test_bilinear_sample_bad_input_raises_naming_argument(args, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        bilinear_sample(*args)
+
+
+# ---------------------------------------------------------------------------
+# homography_from_points and register_homography
+# ---------------------------------------------------------------------------
+
+
+@PROP
+@given(Hn=_H, n_points=st.integers(4, 12), seed=st.integers(0, 2**16))
+def test_homography_from_points_recovers_exact_homography(Hn, n_points, seed):
+    H = np.eye(3) + 0.3 * Hn
+    rng = np.random.default_rng(seed)
+    src = rng.uniform(-1, 1, (n_points, 2))
+    w = np.c_[src, np.ones(n_points)] @ H[2]
+    assume(np.all(np.abs(w) > 0.3) and abs(H[2, 2]) > 0.3)
+    assume(np.linalg.svd(np.c_[src, np.ones(n_points)], compute_uv=False)[-1] > 0.05)
+    dst = homography_apply(H, src)
+    est = homography_from_points(src, dst)
+    assert_allclose(est, H / H[2, 2], rtol=1e-7, atol=1e-8)
+    if n_points == 4:  # skimage's estimator agrees for minimal, exact data
+        tform = skimage.transform.ProjectiveTransform.from_estimate(src, dst)
+        assert_allclose(est, tform.params / tform.params[2, 2], rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "args, name",
+    [
+        ((np.zeros((3, 2)), np.zeros((3, 2))), "src"),
+        ((np.zeros((4, 3)), np.zeros((4, 3))), "src"),
+        ((np.zeros((4, 2)), np.zeros((5, 2))), "dst"),
+        ((np.c_[np.arange(5.0), 2 * np.arange(5.0)], np.c_[np.arange(5.0), np.arange(5.0)]), "src"),  # collinear
+    ],
+)
+def test_homography_from_points_bad_input_raises_naming_argument(args, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        homography_from_points(*args)
+
+
+def _blobs(n, seed):
+    """A smooth test image: a sum of Gaussian blobs (exact gradients everywhere)."""
+    rng = np.random.default_rng(seed)
+    r, c = np.mgrid[:n, :n].astype(float)
+    img = np.zeros((n, n))
+    for _ in range(12):
+        cy, cx = rng.uniform(0, n, 2)
+        img += rng.uniform(0.3, 1) * np.exp(-((r - cy) ** 2 + (c - cx) ** 2) / (2 * rng.uniform(3, 7) ** 2))
+    return img
+
+
+def test_register_homography_recovers_skimage_warp():
+    n = 64
+    image = _blobs(n, 27)
+    H_true = np.array([[1.03, -0.04, 1.5], [0.05, 0.98, -1.0], [2e-4, -1e-4, 1.0]])
+    template = skimage.transform.warp(image, skimage.transform.ProjectiveTransform(matrix=H_true), order=1)
+    r, c = np.mgrid[:n, :n]
+    q = homography_apply(H_true, np.stack([c.ravel(), r.ravel()], axis=1)).reshape(n, n, 2)
+    mask = (q[..., 0] >= 1) & (q[..., 0] <= n - 2) & (q[..., 1] >= 1) & (q[..., 1] <= n - 2)
+    H, rms = register_homography(template, image, n_iter=60, mask=mask)
+    assert_allclose(H, H_true, rtol=1e-6, atol=1e-7)
+    assert rms[-1] < 1e-8 * rms[0]
+    assert len(rms) < 61
+
+
+def test_register_homography_from_the_truth_stays_there_and_n_iter_zero_returns_H0():
+    n = 32
+    image = _blobs(n, 28)
+    H_true = np.array([[1.0, 0.02, 0.5], [-0.01, 1.0, 0.3], [0.0, 0.0, 1.0]])
+    template = skimage.transform.warp(image, skimage.transform.ProjectiveTransform(matrix=H_true), order=1)
+    mask = np.zeros((n, n), dtype=bool)
+    mask[3:-3, 3:-3] = True
+    H, rms = register_homography(template, image, H0=2 * H_true, n_iter=5, mask=mask)
+    assert_allclose(H, H_true, atol=1e-12)
+    assert rms[0] < 1e-12
+    H0, rms0 = register_homography(template, image, H0=H_true, n_iter=0, mask=mask)
+    assert_allclose(H0, H_true, atol=0) and len(rms0) == 1
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"template": np.ones(5)}, "template"),
+        ({"image": np.ones((1, 5))}, "image"),
+        ({"H0": np.ones((2, 2))}, "H"),
+        ({"H0": np.zeros((3, 3))}, "H0"),
+        ({"mask": np.ones((4, 4))}, "mask"),
+        ({"mask": np.zeros((5, 5), dtype=bool)}, "mask"),
+        ({"n_iter": -1}, "n_iter"),
+        ({"tol": -1.0}, "tol"),
+    ],
+)
+def test_register_homography_bad_input_raises_naming_argument(kwargs, name):
+    args = {"template": np.ones((5, 5)), "image": np.ones((5, 5))}
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        register_homography(**args)
+
+
+# ---------------------------------------------------------------------------
+# orientation histograms
+# ---------------------------------------------------------------------------
+
+
+def _loop_orientation_histogram(gx, gy, n_bins, weights):
+    """Reference: one pixel at a time, with math.atan2 and explicit bin arithmetic."""
+    import math
+
+    hist = [0.0] * n_bins
+    width = 2 * math.pi / n_bins
+    for a, b, wt in zip(np.ravel(gx), np.ravel(gy), np.ravel(weights)):
+        phi = math.atan2(b, a) % (2 * math.pi)
+        k = int(phi // width)
+        f = phi / width - k
+        vote = math.hypot(a, b) * wt
+        hist[k % n_bins] += vote * (1 - f)
+        hist[(k + 1) % n_bins] += vote * f
+    return np.array(hist)
+
+
+@PROP
+@given(h=st.integers(1, 6), w=st.integers(1, 6), n_bins=st.integers(1, 40), seed=st.integers(0, 2**16))
+def test_orientation_histogram_equals_pixel_loop(h, w, n_bins, seed):
+    rng = np.random.default_rng(seed)
+    gx, gy, wt = rng.standard_normal((3, h, w))
+    wt = np.abs(wt)
+    hist = orientation_histogram(gx, gy, n_bins, wt)
+    assert_allclose(hist, _loop_orientation_histogram(gx, gy, n_bins, wt), rtol=1e-12, atol=1e-12)
+    assert_allclose(hist.sum(), np.sum(np.hypot(gx, gy) * wt), rtol=1e-12)
+
+
+def test_orientation_histogram_bin_centres_equal_numpy_histogram_and_rotation_rolls():
+    rng = np.random.default_rng(29)
+    n_bins = 12
+    k = rng.integers(0, n_bins, 50)
+    mag = rng.uniform(0.5, 2, 50)
+    phi = k * 2 * np.pi / n_bins
+    gx, gy = mag * np.cos(phi), mag * np.sin(phi)
+    expected = np.histogram(k, bins=np.arange(n_bins + 1), weights=mag)[0]
+    assert_allclose(orientation_histogram(gx, gy, n_bins), expected, atol=1e-12)
+    g = (rng.standard_normal(40) + 1j * rng.standard_normal(40)) * np.exp(1j * 2 * np.pi * 5 / n_bins)
+    g0 = g * np.exp(-1j * 2 * np.pi * 5 / n_bins)
+    assert_allclose(orientation_histogram(g.real, g.imag, n_bins), np.roll(orientation_histogram(g0.real, g0.imag, n_bins), 5), atol=1e-12)
+
+
+@pytest.mark.parametrize("mu", [0.0, 0.3, 5.45, 11.8, 35.5])
+def test_dominant_orientation_is_the_vertex_of_a_parabola(mu):
+    n = 36
+    k = np.arange(n)
+    d = (k - mu + n / 2) % n - n / 2  # circular distance to mu
+    hist = np.maximum(10.0 - d**2, 0.0)
+    assert_allclose(dominant_orientation(hist), (mu * 2 * np.pi / n) % (2 * np.pi), atol=1e-12)
+
+
+@PROP
+@given(n=st.integers(3, 40), m=st.integers(-60, 60), seed=st.integers(0, 2**16))
+def test_orientation_shift_of_a_rolled_histogram_is_the_roll(n, m, seed):
+    rng = np.random.default_rng(seed)
+    hist = rng.uniform(0, 1, n)
+    hist[rng.integers(n)] += 3.0  # one clear peak of the autocorrelation
+    expected = (2 * np.pi * m / n + np.pi) % (2 * np.pi) - np.pi
+    got = orientation_shift(hist, np.roll(hist, m))
+    assert abs((got - expected + np.pi) % (2 * np.pi) - np.pi) < 1e-12
+
+
+def test_orientation_shift_measures_sub_bin_rotation_of_gradients():
+    rng = np.random.default_rng(30)
+    g = rng.standard_normal(4000) + 1j * rng.standard_normal(4000)
+    g *= np.exp(1j * rng.vonmises(0.5, 2.0, 4000))  # a non-uniform orientation distribution
+    g = np.abs(g) * np.exp(1j * rng.vonmises(1.0, 1.5, 4000))
+    h0 = orientation_histogram(g.real, g.imag, 36)
+    for delta in (0.03, -0.12, 1.0, 2.9):
+        gr = g * np.exp(1j * delta)
+        assert abs(orientation_shift(h0, orientation_histogram(gr.real, gr.imag, 36)) - delta) < 0.02
+
+
+@pytest.mark.parametrize(
+    "fn, args, name",
+    [
+        (orientation_histogram, (np.ones(3), np.ones(4)), "gx and gy"),
+        (orientation_histogram, (np.ones(3), np.ones(3), 0), "n_bins"),
+        (orientation_histogram, (np.ones(3), np.ones(3), 8, np.ones(2)), "weights"),
+        (dominant_orientation, (np.ones(2),), "hist"),
+        (dominant_orientation, (np.ones((3, 3)),), "hist"),
+        (orientation_shift, (np.ones(5), np.ones(6)), "hist_ref and hist"),
+        (orientation_shift, (np.ones(2), np.ones(2)), "hist_ref"),
+    ],
+)
+def test_orientation_functions_bad_input_raise_naming_argument(fn, args, name):
     with pytest.raises(ValueError, match=rf"\b{name}\b"):
         fn(*args)

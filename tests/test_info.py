@@ -2,14 +2,15 @@
 
 import numpy as np
 import pytest
+import scipy.spatial.distance
 import scipy.special
 import scipy.stats
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose, assert_array_equal
 
-from mlmath.info import cross_entropy, entropy, kl_divergence
+from mlmath.info import cross_entropy, entropy, js_divergence, kl_divergence
 
 RTOL, ATOL = 1e-12, 1e-14
 SETTINGS = settings(max_examples=50, deadline=None, derandomize=True)
@@ -165,6 +166,38 @@ def test_entropy_lies_between_zero_and_log_k(p):
     assert np.all(h >= 0) and np.all(h <= np.log(p.shape[-1]) + 1e-12)
 
 
+# ------------------------------------------------------------------ Jensen-Shannon
+
+
+def test_js_divergence_matches_scipy_jensenshannon_squared():
+    """scipy returns the Jensen-Shannon *distance* sqrt(JS) (natural log by default)."""
+    rng = np.random.default_rng(11)
+    p = _random_distributions(rng, (7, 6), zero_fraction=0.3)
+    q = _random_distributions(rng, (7, 6), zero_fraction=0.3)
+    expected = scipy.spatial.distance.jensenshannon(p, q, axis=-1) ** 2
+    assert_allclose(js_divergence(p, q), expected, rtol=1e-10, atol=1e-14)
+    assert js_divergence(p, q).shape == (7,)
+
+
+def test_js_divergence_of_disjoint_supports_is_log_2_and_of_equal_distributions_zero():
+    assert_allclose(js_divergence([0.5, 0.5, 0.0, 0.0], [0.0, 0.0, 0.3, 0.7]), np.log(2), rtol=1e-15)
+    assert js_divergence([0.2, 0.8], [0.2, 0.8]) == 0.0
+
+
+@SETTINGS
+@given(pairs())
+def test_js_divergence_is_symmetric_bounded_and_equals_entropy_form(pq):
+    p, q = pq
+    js = js_divergence(p, q)
+    assert_allclose(js, js_divergence(q, p), rtol=1e-12, atol=1e-15)
+    assert np.all(js >= -1e-15) and np.all(js <= np.log(2) + 1e-12)
+    m = 0.5 * (p + q)
+    # The oracles below need m > 0 wherever p or q is; halving a subnormal (5e-324) underflows to 0.
+    assume(np.all((m > 0) | ((p == 0) & (q == 0))))
+    assert_allclose(js, entropy(m) - 0.5 * (entropy(p) + entropy(q)), rtol=1e-9, atol=1e-12)
+    assert_allclose(js, 0.5 * kl_divergence(p, m) + 0.5 * kl_divergence(q, m), rtol=1e-12, atol=1e-15)
+
+
 # ------------------------------------------------------------------ bad input
 
 
@@ -182,6 +215,9 @@ def test_entropy_lies_between_zero_and_log_k(p):
         (lambda: kl_divergence([0.5, 0.5], [1.5, -0.5]), "q must be nonnegative"),
         (lambda: kl_divergence([[0.5, 0.5]], [0.5, 0.5]), "p and q must have the same shape"),
         (lambda: kl_divergence([0.5, 0.5], "ab"), "q must hold numbers"),
+        (lambda: js_divergence([0.5, 0.5], [0.2, 0.3, 0.5]), "p and q must have the same shape"),
+        (lambda: js_divergence([0.5, 0.6], [0.5, 0.5]), "p must sum to 1"),
+        (lambda: js_divergence([0.5, 0.5], [1.5, -0.5]), "q must be nonnegative"),
     ],
 )
 def test_bad_input_raises_value_error_naming_the_argument(call, match):

@@ -27,6 +27,8 @@ from mlmath.layers import (
     conv2d_backward,
     conv2d_forward,
     conv_output_size,
+    conv_relu_pool_backward,
+    conv_relu_pool_forward,
     dropout_backward,
     dropout_forward,
     gelu_backward,
@@ -439,6 +441,32 @@ def test_im2col_col2im_and_conv_output_size_reject_bad_inputs():
         conv_output_size(3, 4)
 
 
+@pytest.mark.parametrize("stride, padding, pool_size", [(1, 1, 2), (1, 0, 3), (2, 1, 2), (1, 1, 1)])
+def test_conv_relu_pool_matches_torch_composition(stride, padding, pool_size):
+    rng = np.random.default_rng(37)
+    x, w, b = _conv_case(rng, 2, 3, 9, 8, 4, 3, 3)
+    y, cache = conv_relu_pool_forward(x, w, b, stride, padding, pool_size)
+    xt, wt, bt = leaf(x), leaf(w), leaf(b)
+    yt = TF.max_pool2d(TF.relu(TF.conv2d(xt, wt, bt, stride=stride, padding=padding)), pool_size)
+    assert_allclose(y, yt.detach().numpy(), **SUMS)
+    dy = rng.standard_normal(y.shape)
+    for got, want in zip(conv_relu_pool_backward(dy, cache), torch_grads(yt, [xt, wt, bt], dy)):
+        assert_allclose(got, want, **SUMS)
+
+
+def test_conv_relu_pool_rejects_bad_pool_size_and_dy():
+    x, w, b = np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), np.zeros(1)
+    with pytest.raises(ValueError, match="pool_size must be >= 1"):
+        conv_relu_pool_forward(x, w, b, pool_size=0)
+    with pytest.raises(ValueError, match="pool_size"):
+        conv_relu_pool_forward(x, w, b, pool_size=3)  # the convolution output is 2 x 2
+    with pytest.raises(ValueError, match="padding must be >= 0"):
+        conv_relu_pool_forward(x, w, b, padding=-1)
+    _, cache = conv_relu_pool_forward(x, w, b, pool_size=2)
+    with pytest.raises(ValueError, match="dy"):
+        conv_relu_pool_backward(np.ones((1, 1, 2, 2)), cache)
+
+
 # --------------------------------------------------------------------------------------
 # pooling.py
 # --------------------------------------------------------------------------------------
@@ -514,6 +542,21 @@ def test_maxpool2d_backward_matches_finite_differences():
         lambda a: np.sum(maxpool2d_forward(a, 2, 1)[0] * r), lambda a: maxpool2d_backward(r, maxpool2d_forward(a, 2, 1)[1]), x
     )
     assert err < GRADCHECK_TOL
+
+
+def test_maxpool2d_with_more_than_127_window_offsets_matches_torch():
+    # k*k = 144 window offsets: the arg-max codes no longer fit in int8
+    x = np.random.default_rng(45).standard_normal((2, 2, 13, 12))
+    _assert_pool_matches_torch("max", x, 12, 1)
+
+
+@pytest.mark.parametrize("kind", sorted(POOLS))
+def test_pool2d_keeps_float32(kind):
+    forward, backward, torch_fn = POOLS[kind]
+    x = np.random.default_rng(46).standard_normal((2, 3, 6, 6)).astype(np.float32)
+    y, cache = forward(x, 2)
+    assert y.dtype == np.float32 and backward(np.ones_like(y), cache).dtype == np.float32
+    assert_allclose(y, torch_fn(torch.tensor(x), 2).numpy(), rtol=1e-6, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", sorted(POOLS))

@@ -257,3 +257,164 @@ def test_step_rejects_read_only_parameter():
     p.flags.writeable = False
     with pytest.raises(ValueError, match=r"params\[0\].*writeable"):
         SGD(lr=0.1).step([p], [np.ones(3)])
+
+
+# ---------------------------------------------------------------- helpers: trajectory, averaging, natural gradient
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from mlmath.optim import logistic_fisher, natural_gradient, polyak_average, trajectory  # noqa: E402
+
+
+def test_trajectory_of_gradient_descent_on_a_quadratic_is_the_matrix_power():
+    rng = np.random.default_rng(11)
+    B = rng.standard_normal((4, 4))
+    A = B @ B.T + np.eye(4)
+    x0 = rng.standard_normal(4)
+    lr = 1.0 / np.linalg.eigvalsh(A).max()
+    xs = trajectory(SGD(lr), lambda x: A @ x, x0, 30)
+    assert xs.shape == (31, 4)
+    M = np.eye(4) - lr * A
+    for t in (0, 1, 7, 30):
+        assert_allclose(xs[t], np.linalg.matrix_power(M, t) @ x0, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("cls, kwargs", [(SGD, dict(lr=0.05, momentum=0.9, nesterov=True)), (Adam, dict(lr=0.05)),
+                                         (RMSprop, dict(lr=0.01, eps=1e-2))], ids=lambda v: getattr(v, "__name__", ""))
+def test_trajectory_matches_a_torch_optimizer_loop(cls, kwargs):
+    rng = np.random.default_rng(12)
+    B = rng.standard_normal((5, 5))
+    A, b = B @ B.T / 5 + 0.1 * np.eye(5), rng.standard_normal(5)
+    x0 = rng.standard_normal(5)
+    xs = trajectory(cls(**kwargs), lambda x: A @ x - b, x0, 100)
+    tx = torch.tensor(x0, requires_grad=True)
+    topt = TORCH_CLASS[cls]([tx], **kwargs)
+    expected = [x0]
+    for _ in range(100):
+        tx.grad = torch.from_numpy(A @ tx.detach().numpy() - b)
+        topt.step()
+        expected.append(tx.detach().numpy().copy())
+    assert_allclose(xs, np.array(expected), rtol=1e-10, atol=1e-12)
+    assert_allclose(x0, xs[0], rtol=0)  # x0 untouched, row 0 is a copy
+
+
+def test_trajectory_keeps_float32_and_continues_from_the_optimizer_state():
+    opt = SGD(0.1, momentum=0.9)
+    grad = lambda x: 2 * x  # noqa: E731
+    x0 = np.ones(3, dtype=np.float32)
+    first = trajectory(opt, grad, x0, 5)
+    second = trajectory(opt, grad, first[-1], 5)
+    whole = trajectory(SGD(0.1, momentum=0.9), grad, x0, 10)
+    assert first.dtype == np.float32
+    assert_allclose(np.concatenate([first, second[1:]]), whole, rtol=1e-6)
+
+
+def test_trajectory_rejects_bad_input():
+    with pytest.raises(ValueError, match="optimizer"):
+        trajectory(torch.optim.SGD, lambda x: x, np.zeros(2), 3)
+    with pytest.raises(ValueError, match="grad"):
+        trajectory(SGD(0.1), "not callable", np.zeros(2), 3)
+    with pytest.raises(ValueError, match="steps"):
+        trajectory(SGD(0.1), lambda x: x, np.zeros(2), -1)
+    with pytest.raises(ValueError, match="x0"):
+        trajectory(SGD(0.1), lambda x: x, [np.nan, 0.0], 3)
+    with pytest.raises(ValueError, match=r"grad\(x\)"):
+        trajectory(SGD(0.1), lambda x: np.zeros(3), np.zeros(2), 3)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(T=st.integers(1, 30), d=st.integers(1, 4), seed=st.integers(0, 10_000))
+def test_polyak_average_is_the_mean_of_each_prefix(T, d, seed):
+    x = np.random.default_rng(seed).standard_normal((T, d))
+    expected = np.array([x[: t + 1].mean(axis=0) for t in range(T)])
+    assert_allclose(polyak_average(x), expected, rtol=1e-12, atol=1e-14)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(T=st.integers(1, 30), beta=st.floats(0.01, 1.0), seed=st.integers(0, 10_000))
+def test_polyak_average_with_beta_is_the_exponential_moving_average(T, beta, seed):
+    import scipy.signal
+
+    x = np.random.default_rng(seed).standard_normal((T, 3))
+    # Oracle: the IIR filter y_t = (1 - beta) y_{t-1} + beta x_t started at y_1 = x_1.
+    zi = (1.0 - beta) * x[0][None, :]
+    expected, _ = scipy.signal.lfilter([beta], [1.0, -(1.0 - beta)], x, axis=0, zi=zi)
+    assert_allclose(polyak_average(x, beta), expected, rtol=1e-12, atol=1e-13)
+
+
+def test_polyak_average_with_beta_one_over_t_equals_the_arithmetic_mean():
+    x = np.random.default_rng(5).standard_normal((50, 2))
+    ema = np.empty_like(x)
+    ema[0] = x[0]
+    for t in range(1, 50):
+        ema[t] = polyak_average(np.stack([ema[t - 1], x[t]]), beta=1.0 / (t + 1))[1]
+    assert_allclose(ema, polyak_average(x), rtol=1e-12)
+
+
+def test_polyak_average_rejects_bad_input():
+    with pytest.raises(ValueError, match="iterates"):
+        polyak_average(np.zeros((0, 2)))
+    with pytest.raises(ValueError, match="iterates"):
+        polyak_average(3.0)
+    with pytest.raises(ValueError, match="beta"):
+        polyak_average(np.zeros(4), beta=0.0)
+    with pytest.raises(ValueError, match="beta"):
+        polyak_average(np.zeros(4), beta=1.5)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(d=st.integers(1, 6), damping=st.sampled_from([0.0, 1e-3, 1.0]), seed=st.integers(0, 10_000))
+def test_natural_gradient_solves_the_damped_fisher_system(d, damping, seed):
+    import scipy.linalg
+
+    rng = np.random.default_rng(seed)
+    B = rng.standard_normal((d, d + 2))
+    F, g = B @ B.T / (d + 2), rng.standard_normal(d)
+    direction = natural_gradient(g, F, damping)
+    assert_allclose(direction, scipy.linalg.solve(F + damping * np.eye(d), g, assume_a="pos"), rtol=1e-9, atol=1e-12)
+
+
+def test_natural_gradient_rejects_bad_input():
+    with pytest.raises(ValueError, match="grad"):
+        natural_gradient(np.zeros((2, 2)), np.eye(2))
+    with pytest.raises(ValueError, match="fisher"):
+        natural_gradient(np.zeros(2), np.eye(3))
+    with pytest.raises(ValueError, match="fisher"):
+        natural_gradient(np.zeros(2), np.array([[1.0, 0.5], [0.0, 1.0]]))
+    with pytest.raises(ValueError, match="damping > 0"):
+        natural_gradient(np.ones(2), np.array([[1.0, 1.0], [1.0, 1.0]]))
+    with pytest.raises(ValueError, match="damping"):
+        natural_gradient(np.ones(2), np.eye(2), damping=-1.0)
+
+
+def test_logistic_fisher_equals_the_autograd_hessian_and_the_expected_score_outer_product():
+    rng = np.random.default_rng(13)
+    X, w = rng.standard_normal((40, 3)), rng.standard_normal(3)
+    F = logistic_fisher(X, w)
+    # Oracle 1: the Hessian of the mean negative log-likelihood (labels do not matter).
+    y = torch.from_numpy(rng.integers(0, 2, 40).astype(float))
+    nll = lambda wt: torch.nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(X) @ wt, y)  # noqa: E731
+    H = torch.autograd.functional.hessian(nll, torch.from_numpy(w)).numpy()
+    assert_allclose(F, H, rtol=1e-12, atol=1e-14)
+    # Oracle 2: E_{y ~ model}[score score^T], the expectation over y in {0, 1} written out.
+    s = 1 / (1 + np.exp(-X @ w))
+    expected = sum(np.outer(((yv - s[n]) * X[n]), ((yv - s[n]) * X[n])) * (s[n] if yv else 1 - s[n])
+                   for n in range(40) for yv in (0, 1)) / 40
+    assert_allclose(F, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_logistic_fisher_is_accurate_for_large_logits():
+    X = np.array([[40.0], [-40.0]])
+    F = logistic_fisher(X, np.array([1.0]))
+    # sigmoid(40) sigmoid(-40) = e^-40 / (1 + e^-40)^2; the naive s (1 - s) gives 0 in float64.
+    assert_allclose(F, [[1600.0 * np.exp(-40) / (1 + np.exp(-40)) ** 2]], rtol=1e-12)
+
+
+def test_logistic_fisher_rejects_bad_input():
+    with pytest.raises(ValueError, match="X"):
+        logistic_fisher(np.zeros(3), np.zeros(3))
+    with pytest.raises(ValueError, match="X"):
+        logistic_fisher(np.zeros((0, 3)), np.zeros(3))
+    with pytest.raises(ValueError, match="w"):
+        logistic_fisher(np.zeros((4, 3)), np.zeros(2))

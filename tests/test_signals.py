@@ -2,12 +2,15 @@
 
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.signal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mlmath.signals import (
     alias_frequency,
+    circulant_matrix,
+    circular_conv,
     conv1d,
     conv2d,
     conv_matrix,
@@ -147,6 +150,115 @@ def test_alias_frequency_matches_sampled_sinusoid():
     assert np.allclose(sampled, np.cos(2 * np.pi * alias_frequency(f, fs) * n / fs))
 
 
+@SETTINGS
+@given(n=st.integers(1, 20), m=st.integers(1, 20), seed=st.integers(0, 2**16))
+def test_circular_conv_1d_equals_ifft_of_product_of_ffts(n, m, seed):
+    m = min(m, n)
+    x, h = _arrays(seed, n, m)
+    expected = np.fft.ifft(np.fft.fft(x) * np.fft.fft(h, n)).real
+    np.testing.assert_allclose(circular_conv(x, h), expected, rtol=1e-10, atol=1e-12)
+
+
+@SETTINGS
+@given(xs=shapes2d, hs=shapes2d, seed=st.integers(0, 2**16))
+def test_circular_conv_2d_equals_ifft2_of_product_of_fft2s(xs, hs, seed):
+    hs = tuple(min(a, b) for a, b in zip(xs, hs))
+    x, h = _arrays(seed, xs, hs)
+    expected = np.fft.ifft2(np.fft.fft2(x) * np.fft.fft2(h, xs)).real
+    np.testing.assert_allclose(circular_conv(x, h), expected, rtol=1e-10, atol=1e-12)
+
+
+@SETTINGS
+@given(n=st.integers(1, 15), m=st.integers(1, 15), seed=st.integers(0, 2**16))
+def test_circular_conv_of_zero_padded_signals_is_linear_convolution(n, m, seed):
+    x, h = _arrays(seed, n, m)
+    length = n + m - 1
+    padded = np.concatenate([x, np.zeros(length - n)])
+    np.testing.assert_allclose(circular_conv(padded, h), np.convolve(x, h), rtol=1e-12, atol=1e-12)
+
+
+def test_circular_conv_commutes_with_cyclic_shift_and_keeps_float32():
+    x, h = _arrays(8, 9, 4)
+    np.testing.assert_allclose(circular_conv(np.roll(x, 3), h), np.roll(circular_conv(x, h), 3), rtol=1e-12, atol=1e-12)
+    out = circular_conv(x.astype(np.float32), h.astype(np.float32))
+    assert out.dtype == np.float32 and out.shape == (9,)
+
+
+@SETTINGS
+@given(m=st.integers(1, 12), extra=st.integers(0, 5), seed=st.integers(0, 2**16))
+def test_circulant_matrix_equals_scipy_circulant_and_acts_as_circular_conv(m, extra, seed):
+    n = m + extra
+    h, x = _arrays(seed, m, n)
+    C = circulant_matrix(h, n)
+    np.testing.assert_array_equal(C, scipy.linalg.circulant(np.concatenate([h, np.zeros(extra)])))
+    np.testing.assert_allclose(C @ x, circular_conv(x, h), rtol=1e-12, atol=1e-12)
+    assert circulant_matrix(h).shape == (m, m)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 8])
+def test_dft_diagonalises_every_circulant_matrix(n):
+    (h,) = _arrays(n, n)
+    F = dft_matrix(n)
+    D = F @ circulant_matrix(h) @ np.linalg.inv(F)
+    np.testing.assert_allclose(D, np.diag(np.fft.fft(h)), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("n", [1, 3, 64, 255])
+def test_dft_matrix_times_vector_equals_numpy_fft_and_parseval_holds(n):
+    (x,) = _arrays(n + 11, n)
+    X = dft_matrix(n) @ x
+    np.testing.assert_allclose(X, np.fft.fft(x), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(np.sum(np.abs(X) ** 2) / n, np.sum(x**2), rtol=1e-12)
+
+
+def test_dft_matrix_stays_accurate_for_large_n():
+    n = 4099  # a prime, so k*j mod n takes every value
+    (x,) = _arrays(17, n)
+    np.testing.assert_allclose(dft_matrix(n) @ x, np.fft.fft(x), rtol=0, atol=1e-9 * np.sqrt(n))
+
+
+@pytest.mark.parametrize(("xs", "hs"), [((1,), (1,)), ((1,), (6,)), ((6,), (1,)), ((1, 1), (1, 1)), ((1, 5), (4, 1)), ((7, 1), (1, 3))])
+def test_fft_conv_one_element_edge_cases(xs, hs):
+    x, h = _arrays(21, xs, hs)
+    expected = np.convolve(x, h) if len(xs) == 1 else scipy.signal.convolve2d(x, h)
+    np.testing.assert_allclose(fft_conv(x, h), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(("n", "m"), [(4096, 63), (1000, 1000), (997, 13)])
+def test_fft_conv_large_1d_equals_scipy_fftconvolve(n, m):
+    x, h = _arrays(n + m, n, m)
+    np.testing.assert_allclose(fft_conv(x, h), scipy.signal.fftconvolve(x, h), rtol=1e-9, atol=1e-9)
+
+
+def test_fft_conv_2d_image_with_large_kernel_equals_direct():
+    x, h = _arrays(5, (64, 48), (21, 17))
+    np.testing.assert_allclose(fft_conv(x, h), scipy.signal.convolve2d(x, h), rtol=1e-10, atol=1e-10)
+
+
+def test_sinc_interpolate_equals_the_whittaker_shannon_sum_written_out():
+    rng = np.random.default_rng(30)
+    samples, t, dt = rng.normal(size=12), rng.uniform(-1, 3, size=(3, 5)), 0.25
+    expected = np.array([[sum(u * np.sin(np.pi * (tt / dt - n)) / (np.pi * (tt / dt - n)) for n, u in enumerate(samples)) for tt in row] for row in t])
+    out = sinc_interpolate(samples, dt, t)
+    assert out.shape == t.shape
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+
+
+@SETTINGS
+@given(f=st.floats(-500, 500), fs=st.floats(0.5, 100))
+def test_alias_frequency_lies_in_band_and_gives_identical_cosine_samples(f, fs):
+    fa = alias_frequency(f, fs)
+    assert 0.0 <= fa <= fs / 2 + 1e-9
+    n = np.arange(16)
+    np.testing.assert_allclose(np.cos(2 * np.pi * f * n / fs), np.cos(2 * np.pi * fa * n / fs), atol=1e-7 * (1 + abs(f) / fs))
+
+
+def test_alias_frequency_works_elementwise_on_arrays():
+    out = alias_frequency(np.array([1.0, 9.0, 11.0, 15.0]), 10.0)
+    assert isinstance(out, np.ndarray)
+    np.testing.assert_allclose(out, [1.0, 1.0, 1.0, 5.0])
+
+
 @pytest.mark.parametrize(
     ("call", "argument"),
     [
@@ -165,6 +277,15 @@ def test_alias_frequency_matches_sampled_sinusoid():
         (lambda: sinc_interpolate([1, 2], 0.0, [0.5]), "dt"),
         (lambda: alias_frequency(3.0, -1.0), "fs"),
         (lambda: conv1d(["a"], [1]), "x"),
+        (lambda: circular_conv(np.ones(3), np.ones(4)), "h"),
+        (lambda: circular_conv(np.ones(3), np.ones((1, 1))), "dimensions"),
+        (lambda: circular_conv(np.ones((2, 2, 2)), np.ones(1)), "x"),
+        (lambda: circular_conv(np.ones(3), []), "h"),
+        (lambda: circulant_matrix([1, 2, 3], 2), "n"),
+        (lambda: circulant_matrix([[1, 2]]), "h"),
+        (lambda: sinc_interpolate([1, 2], 0.5, [np.inf]), "t"),
+        (lambda: alias_frequency([np.nan], 2.0), "f"),
+        (lambda: fft_conv([1j, 2], [1]), "x"),
     ],
 )
 def test_bad_input_raises_value_error_naming_the_argument(call, argument):

@@ -1,10 +1,20 @@
-"""Gaussian building blocks of VAEs and denoising diffusion models (DDPM).
+"""Building blocks of VAEs, normalizing flows, GANs and denoising diffusion models (DDPM).
 
 VAE (Kingma & Welling, 2014), diagonal Gaussian encoder ``N(mu, diag(sigma^2))``
 with ``logvar = log sigma^2``::
 
     z = mu + exp(logvar / 2) * eps,  eps ~ N(0, I)            (reparameterization)
     KL(N(mu, diag(sigma^2)) || N(0, I)) = 1/2 sum_j (sigma_j^2 + mu_j^2 - 1 - log sigma_j^2)
+
+RealNVP affine coupling (Dinh et al., 2017), ``mask`` marking the coordinates
+passed through unchanged, ``s`` and ``t`` computed from those coordinates only::
+
+    y = mask * x + (1 - mask) * (x * exp(s) + t),   log|det dy/dx| = sum_{j not in mask} s_j
+
+GAN (Goodfellow et al., 2014), for distributions on a finite set (or densities on a grid)::
+
+    D*(x) = p_data(x) / (p_data(x) + p_g(x))                    (optimal discriminator)
+    V(D, G) = E_{p_data}[log D] + E_{p_g}[log(1 - D)],   V(D*, G) = -log 4 + 2 JS(p_data, p_g)
 
 DDPM (Ho et al., 2020). The paper counts steps ``t = 1..T``; here arrays are
 indexed from zero, so ``betas[t]`` is the paper's ``beta_{t+1}`` and
@@ -16,6 +26,7 @@ indexed from zero, so ``betas[t]`` is the paper's ``beta_{t+1}`` and
     q(x_{t-1} | x_t, x0) = N(mean, var I)                         (ddpm_posterior, t >= 1)
     mean = sqrt(abar[t-1]) betas[t] / (1 - abar[t]) x0 + sqrt(1 - betas[t]) (1 - abar[t-1]) / (1 - abar[t]) x_t
     var  = (1 - abar[t-1]) / (1 - abar[t]) betas[t]
+    mean = (x_t - betas[t] / sqrt(1 - abar[t]) eps) / sqrt(1 - betas[t])   (same mean with x0 predicted from eps)
 """
 
 from __future__ import annotations
@@ -25,8 +36,21 @@ import numbers
 import numpy as np
 
 from ._validate import as_float_array, check_int, check_nonempty, check_same_shape, check_scalar, result_dtype
+from .info import _as_distribution, _safe_log
 
-__all__ = ["gaussian_kl", "reparameterize", "linear_beta_schedule", "alpha_bar", "q_sample", "ddpm_posterior"]
+__all__ = [
+    "gaussian_kl",
+    "reparameterize",
+    "affine_coupling",
+    "affine_coupling_inverse",
+    "optimal_discriminator",
+    "gan_value",
+    "linear_beta_schedule",
+    "alpha_bar",
+    "q_sample",
+    "ddpm_posterior",
+    "ddpm_mean_from_eps",
+]
 
 
 def gaussian_kl(mu, logvar) -> np.ndarray:
@@ -56,6 +80,103 @@ def reparameterize(mu, logvar, eps) -> np.ndarray:
     check_same_shape(mu, logvar, "mu", "logvar")
     check_same_shape(mu, eps, "mu", "eps")
     return mu + np.exp(0.5 * logvar) * eps
+
+
+def _check_coupling(x, mask, log_scale, shift, x_name):
+    x = as_float_array(x, x_name, min_ndim=1)
+    log_scale = as_float_array(log_scale, "log_scale")
+    shift = as_float_array(shift, "shift")
+    check_same_shape(x, log_scale, x_name, "log_scale")
+    check_same_shape(x, shift, x_name, "shift")
+    mask = np.asarray(mask)
+    if mask.ndim != 1 or mask.shape[0] != x.shape[-1]:
+        raise ValueError(f"mask must be 1-D of length {x.shape[-1]} (the last axis of {x_name}), got shape {mask.shape}")
+    if mask.dtype != bool:
+        if not np.issubdtype(mask.dtype, np.number) or not np.all((mask == 0) | (mask == 1)):
+            raise ValueError(f"mask must be boolean or hold only 0 and 1, got {mask!r}")
+        mask = mask.astype(bool)
+    dtype = result_dtype(x, log_scale, shift)
+    return x.astype(dtype, copy=False), mask, log_scale.astype(dtype, copy=False), shift.astype(dtype, copy=False)
+
+
+def affine_coupling(x, mask, log_scale, shift):
+    """RealNVP affine coupling ``y = x`` on ``mask``, ``y = x * exp(s) + t`` off it; returns ``(y, logdet)``.
+
+    ``x`` has shape ``(..., D)``; ``mask`` is a boolean (or 0/1) vector of
+    length ``D``, ``True`` for the coordinates passed through unchanged;
+    ``log_scale`` (``s``) and ``shift`` (``t``) have the shape of ``x`` and must
+    have been computed from the masked coordinates ``x[..., mask]`` only (their
+    entries on ``mask`` are ignored). The Jacobian ``dy/dx`` is triangular
+    (after ordering the masked coordinates first) with diagonal ``1`` on
+    ``mask`` and ``exp(s_j)`` off it, so
+    ``logdet = log|det dy/dx| = sum_{j not in mask} s_j``, shape ``(...)``.
+    """
+    x, mask, s, t = _check_coupling(x, mask, log_scale, shift, "x")
+    y = np.where(mask, x, x * np.exp(s) + t)
+    return y, np.sum(np.where(mask, 0, s), axis=-1)
+
+
+def affine_coupling_inverse(y, mask, log_scale, shift):
+    """Inverse of :func:`affine_coupling`: ``x = y`` on ``mask``, ``x = (y - t) * exp(-s)`` off it; returns ``(x, logdet)``.
+
+    Because ``y[..., mask] == x[..., mask]``, the same ``log_scale`` and ``shift``
+    can be recomputed from ``y``. Shapes as in :func:`affine_coupling`;
+    ``logdet = log|det dx/dy| = -sum_{j not in mask} s_j``.
+    """
+    y, mask, s, t = _check_coupling(y, mask, log_scale, shift, "y")
+    x = np.where(mask, y, (y - t) * np.exp(-s))
+    return x, -np.sum(np.where(mask, 0, s), axis=-1)
+
+
+def _check_density(p, name):
+    p = as_float_array(p, name)
+    if np.any(p < 0):
+        raise ValueError(f"{name} must be nonnegative, got a minimum of {p.min()!r}")
+    return p
+
+
+def optimal_discriminator(p_data, p_g) -> np.ndarray:
+    """The discriminator maximising the GAN value for a fixed generator, ``D* = p_data / (p_data + p_g)``.
+
+    ``p_data`` and ``p_g`` are nonnegative densities (or probabilities) evaluated
+    at the same points, with the same shape; the result has that shape and
+    lies in ``[0, 1]``. Where both are zero ``D*`` is set to ``1/2`` (any value
+    is optimal there: such points carry no weight in the value).
+    """
+    p_data = _check_density(p_data, "p_data")
+    p_g = _check_density(p_g, "p_g")
+    check_same_shape(p_data, p_g, "p_data", "p_g")
+    total = p_data + p_g
+    return np.where(total > 0, p_data / np.where(total > 0, total, 1), 0.5)[()]
+
+
+def gan_value(p_data, p_g, d=None) -> np.ndarray:
+    """GAN value ``V(D, G) = sum_k p_data_k log d_k + sum_k p_g_k log(1 - d_k)`` along the last axis, in nats.
+
+    ``p_data`` and ``p_g`` are probability vectors of shape ``(..., K)`` (a
+    density discretised on a grid: its values times the cell volume); ``d``,
+    the discriminator's outputs on the same ``K`` points, lies in ``[0, 1]``
+    and defaults to :func:`optimal_discriminator`. Result shape ``(...)``;
+    ``0 log 0 = 0``, and ``-inf`` where ``d`` is ``0`` on real data or ``1`` on
+    generated data. With ``d = D*`` the value is ``-log 4 + 2 JS(p_data, p_g)``,
+    which is ``<= 0`` and equals ``-log 4`` exactly when ``p_g == p_data``.
+    """
+    p_data = _as_distribution(p_data, "p_data")
+    p_g = _as_distribution(p_g, "p_g")
+    check_same_shape(p_data, p_g, "p_data", "p_g")
+    if d is None:
+        log_total = _safe_log(p_data + p_g)
+        log_d = _safe_log(p_data) - log_total
+        log_1md = _safe_log(p_g) - log_total
+        return (np.sum(p_data * log_d, axis=-1) + np.sum(p_g * log_1md, axis=-1))[()]
+    d = as_float_array(d, "d")
+    check_same_shape(p_data, d, "p_data", "d")
+    if np.any(d < 0) or np.any(d > 1):
+        raise ValueError(f"d must lie in [0, 1], got values between {d.min()!r} and {d.max()!r}")
+    real = np.sum(p_data * _safe_log(d), axis=-1)
+    fake = np.sum(p_g * _safe_log(1 - d), axis=-1)
+    impossible = np.any((p_data > 0) & (d == 0), axis=-1) | np.any((p_g > 0) & (d == 1), axis=-1)
+    return np.where(impossible, -np.inf, real + fake)[()]
 
 
 def linear_beta_schedule(T: int = 1000, beta_1: float = 1e-4, beta_T: float = 0.02) -> np.ndarray:
@@ -157,3 +278,25 @@ def ddpm_posterior(x0, xt, t, betas):
     var = ((1 - a_prev) / (1 - a_t) * b_t).reshape(shape).astype(dtype)
     mean = (c0 * x0 + ct * xt).astype(dtype, copy=False)
     return mean, np.broadcast_to(var, mean.shape).copy()
+
+
+def ddpm_mean_from_eps(xt, t, eps, betas) -> np.ndarray:
+    """Posterior mean written with the noise: ``(x_t - betas[t] / sqrt(1 - abar[t]) eps) / sqrt(1 - betas[t])``.
+
+    Substituting ``x0 = (x_t - sqrt(1 - abar[t]) eps) / sqrt(abar[t])`` (the
+    closed form solved for ``x0``) into the mean of :func:`ddpm_posterior` gives
+    this; with a network's ``eps_theta(x_t, t)`` in place of ``eps`` it is the
+    mean of one reverse (sampling) step. ``xt`` and ``eps`` have the same shape
+    ``(N, ...)``; ``t`` is zero-based, ``0 <= t < len(betas)``, an int or an
+    integer array of shape ``(N,)``. At ``t = 0`` it returns ``x0`` itself.
+    """
+    xt = as_float_array(xt, "xt")
+    eps = as_float_array(eps, "eps")
+    check_same_shape(xt, eps, "xt", "eps")
+    betas = _check_betas(betas)
+    t, shape = _check_t(t, betas.shape[0], xt)
+    abar = np.cumprod(1 - betas)
+    dtype = result_dtype(xt, eps)
+    c_eps = (betas[t] / np.sqrt(1 - abar[t])).reshape(shape).astype(dtype)
+    c_out = (1 / np.sqrt(1 - betas[t])).reshape(shape).astype(dtype)
+    return (c_out * (xt - c_eps * eps)).astype(dtype, copy=False)

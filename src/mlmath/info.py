@@ -8,6 +8,7 @@ the convention ``0 log 0 = 0``::
     H(p, q)    = - sum_k p_k log q_k                 (= +inf if some p_k > 0 has q_k = 0)
     KL(p || q) =   sum_k p_k log(p_k / q_k)          (= +inf if some p_k > 0 has q_k = 0)
                = H(p, q) - H(p)  >=  0,  with equality iff p == q   (Gibbs' inequality)
+    JS(p, q)   = 1/2 KL(p || m) + 1/2 KL(q || m),  m = (p + q) / 2,   0 <= JS <= log 2
 
 Inputs must be probability vectors: finite, nonnegative, summing to one
 along the last axis up to ``max(1e-6, 4 K eps_dtype)``.
@@ -19,7 +20,7 @@ import numpy as np
 
 from ._validate import as_float_array, check_nonempty, check_same_shape, result_dtype
 
-__all__ = ["entropy", "cross_entropy", "kl_divergence"]
+__all__ = ["entropy", "cross_entropy", "kl_divergence", "js_divergence"]
 
 
 def _as_distribution(p, name: str) -> np.ndarray:
@@ -86,3 +87,21 @@ def kl_divergence(p, q) -> np.ndarray:
     p, q = _two_distributions(p, q)
     kl = np.sum(p * (_safe_log(p) - _safe_log(q)), axis=-1)
     return np.where(np.any((p > 0) & (q == 0), axis=-1), np.inf, kl)[()]
+
+
+def js_divergence(p, q) -> np.ndarray:
+    """Jensen-Shannon divergence ``JS(p, q) = 1/2 KL(p || m) + 1/2 KL(q || m)``, ``m = (p + q) / 2``, in nats.
+
+    Same shapes as :func:`kl_divergence` (``(..., K)`` in, ``(...)`` out).
+    Unlike the KL divergence it is symmetric and always finite: ``m_k > 0``
+    wherever ``p_k > 0`` or ``q_k > 0``, and ``0 <= JS <= log 2``, with
+    ``log 2`` exactly when ``p`` and ``q`` have disjoint supports. It equals
+    ``H(m) - (H(p) + H(q)) / 2``; it is computed term by term, which keeps
+    it exactly ``0`` for ``p == q``.
+    """
+    p, q = _two_distributions(p, q)
+    m = 0.5 * (p + q)
+    log_m = _safe_log(m)
+    kl_pm = np.sum(p * (_safe_log(p) - log_m), axis=-1)
+    kl_qm = np.sum(q * (_safe_log(q) - log_m), axis=-1)
+    return (0.5 * (kl_pm + kl_qm))[()]

@@ -1,4 +1,4 @@
-"""First-order optimizers: SGD (with momentum and Nesterov), RMSprop, Adam and Adagrad.
+"""First-order optimizers (SGD with momentum and Nesterov, RMSprop, Adam, Adagrad) and helpers.
 
 Each class mirrors the ``torch.optim`` class of the same name: fed the same
 gradients with the same hyperparameters, the iterates agree to round-off.
@@ -23,15 +23,21 @@ ufuncs and preallocated scratch space, so a step allocates nothing
 proportional to the parameter size and the working set stays in cache.
 Gradients are not checked for NaN or infinity: as in torch, they propagate
 into the parameters (mixed-precision loss scaling relies on seeing them).
+
+Helpers for the optimisation chapters: :func:`trajectory` runs an optimizer
+on a gradient function and returns every iterate; :func:`polyak_average`
+averages iterates (arithmetic mean or exponential moving average);
+:func:`natural_gradient` solves ``(F + damping I) d = g``; and
+:func:`logistic_fisher` is the Fisher information of logistic regression.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_float_array, check_same_shape, check_scalar
+from ._validate import as_float_array, check_int, check_nonempty, check_same_shape, check_scalar
 
-__all__ = ["SGD", "RMSprop", "Adam", "Adagrad"]
+__all__ = ["SGD", "RMSprop", "Adam", "Adagrad", "trajectory", "polyak_average", "natural_gradient", "logistic_fisher"]
 
 _BLOCK = 1 << 16  # elements per block: 256 KiB in float32, small enough for L2
 
@@ -300,3 +306,101 @@ class Adagrad(_Optimizer):
         np.multiply(g, g, out=s)  # s <- s + g^2
         np.add(acc, s, out=acc)
         _rms_step(p, g, acc, self.lr, self.eps, s)  # p <- p - lr g / (sqrt(s) + eps)
+
+
+# ---------------------------------------------------------------- helpers for the chapters
+
+
+def trajectory(optimizer, grad, x0, steps) -> np.ndarray:
+    """Run ``optimizer`` for ``steps`` steps from ``x0`` and return every iterate.
+
+    ``grad(x)`` returns the gradient at ``x`` (same shape as ``x``; denominator
+    layout). Returns an array of shape ``(steps + 1, *x0.shape)`` whose row
+    ``t`` is ``x_t`` (row 0 is a copy of ``x0``), in ``x0``'s floating dtype.
+    The optimizer keeps its state, so a second call continues from it.
+    Gradient descent with step ``lr`` is ``trajectory(SGD(lr), grad, x0, steps)``.
+    """
+    if not isinstance(optimizer, _Optimizer):
+        raise ValueError(f"optimizer must be an mlmath.optim optimizer (SGD, Adam, ...), got {type(optimizer).__name__}")
+    if not callable(grad):
+        raise ValueError(f"grad must be callable, got {type(grad).__name__}")
+    steps = check_int(steps, "steps", minimum=0)
+    x = as_float_array(x0, "x0").copy()
+    out = np.empty((steps + 1, *x.shape), dtype=x.dtype)
+    out[0] = x
+    for t in range(1, steps + 1):
+        g = as_float_array(grad(x), "grad(x)", finite=False)
+        check_same_shape(x, g, "x0", "grad(x)")
+        optimizer.step([x], [g])
+        out[t] = x
+    return out
+
+
+def polyak_average(iterates, beta=None) -> np.ndarray:
+    """Running average of ``iterates`` along axis 0 (shape ``(T, ...)``, same shape out).
+
+    ``beta=None`` (Polyak-Ruppert averaging): the arithmetic mean of the first
+    ``t`` iterates, ``bar_t = (1/t) sum_{i<=t} theta_i``, which is the
+    recursion ``bar_t = (1 - 1/t) bar_{t-1} + (1/t) theta_t``. A number
+    ``0 < beta <= 1``: the exponential moving average ``bar_1 = theta_1``,
+    ``bar_t = (1 - beta) bar_{t-1} + beta theta_t``, which weights ``theta_i``
+    by ``beta (1 - beta)^(t-i)`` and forgets the past (window about ``1/beta``).
+    """
+    x = as_float_array(iterates, "iterates", min_ndim=1)
+    check_nonempty(x, "iterates")
+    if beta is None:
+        counts = np.arange(1, x.shape[0] + 1, dtype=x.dtype).reshape((-1,) + (1,) * (x.ndim - 1))
+        return np.cumsum(x, axis=0) / counts
+    beta = check_scalar(beta, "beta", low=0.0, high=1.0, low_open=True)
+    out = np.empty_like(x)
+    out[0] = x[0]
+    for t in range(1, x.shape[0]):  # a recursion in time: each average needs the previous one
+        out[t] = (1.0 - beta) * out[t - 1] + beta * x[t]
+    return out
+
+
+def natural_gradient(grad, fisher, damping=0.0) -> np.ndarray:
+    """The natural-gradient direction ``d = (F + damping I)^{-1} g``, shape ``(d,)``.
+
+    ``grad`` is the gradient ``g`` of the loss, shape ``(d,)``; ``fisher`` the
+    Fisher information ``F`` (symmetric positive semidefinite), ``(d, d)``.
+    Solved by a Cholesky factorisation, so ``F + damping I`` must be positive
+    definite (add ``damping > 0`` when ``F`` is singular). The natural-gradient
+    step is ``theta <- theta - lr * d``.
+    """
+    g = as_float_array(grad, "grad", ndim=1)
+    F = as_float_array(fisher, "fisher", ndim=2)
+    if F.shape != (g.size, g.size):
+        raise ValueError(f"fisher must have shape ({g.size}, {g.size}) to match grad of shape {g.shape}, got {F.shape}")
+    damping = check_scalar(damping, "damping", low=0.0)
+    dtype = np.result_type(g, F)
+    if not np.allclose(F, F.T, rtol=1e-10, atol=1e-12 * max(np.abs(F).max(initial=0.0), 1e-300)):
+        raise ValueError("fisher must be symmetric, got a matrix with fisher != fisher.T")
+    M = F.astype(dtype) + damping * np.eye(g.size, dtype=dtype)
+    try:
+        C = np.linalg.cholesky(M)
+    except np.linalg.LinAlgError:
+        raise ValueError(
+            f"fisher + damping * I must be positive definite, got a singular or indefinite matrix with "
+            f"damping={damping}; pass damping > 0"
+        ) from None
+    y = np.linalg.solve(C, g.astype(dtype))  # C C^T d = g
+    return np.linalg.solve(C.T, y)
+
+
+def logistic_fisher(X, w) -> np.ndarray:
+    """Fisher information of logistic regression ``p(y=1 | x) = sigmoid(x . w)``, per example.
+
+    ``F(w) = (1/N) sum_n s_n (1 - s_n) x_n x_n^T`` with ``s_n = sigmoid(x_n . w)``,
+    for ``X`` of shape ``(N, d)`` (one example per row) and ``w`` of shape
+    ``(d,)``; returns ``(d, d)``. It is also the Hessian of the mean negative
+    log-likelihood (whatever the labels), since the logit is linear in ``w``.
+    """
+    X = as_float_array(X, "X", ndim=2)
+    check_nonempty(X, "X")
+    w = as_float_array(w, "w", ndim=1)
+    if w.size != X.shape[1]:
+        raise ValueError(f"w must have shape ({X.shape[1]},) to match X of shape {X.shape}, got {w.shape}")
+    z = X @ w
+    weights = np.exp(-np.logaddexp(0.0, -z) - np.logaddexp(0.0, z))  # sigmoid(z) sigmoid(-z), no cancellation
+    return (X * weights[:, None]).T @ X / X.shape[0]

@@ -1,7 +1,7 @@
 """Discrete signals: convolution, correlation, the DFT and sampling.
 
-Conventions (the chapters *Discrete convolution*, *Fourier transforms* and
-*Sampling* derive them):
+Conventions (the chapters *Discrete convolution*, *Fourier transforms*,
+*The convolution theorem* and *Sampling* derive them):
 
 * linear convolution ``(x * h)[n] = sum_k x[k] h[n - k]``; the *full* output
   of a length-``N`` and a length-``M`` signal has ``N + M - 1`` samples;
@@ -9,6 +9,7 @@ Conventions (the chapters *Discrete convolution*, *Fourier transforms* and
   ``numpy.convolve`` (1D) and ``scipy.signal.convolve2d`` (2D, zero
   boundary): ``"full"``, ``"same"`` (centred, the size of the longer / first
   input) or ``"valid"`` (only complete overlaps);
+* circular convolution of period ``N`` is ``y[n] = sum_k h[k] x[(n - k) mod N]``;
 * the DFT is ``X[k] = sum_n x[n] exp(-2 pi i k n / N)``, as ``numpy.fft.fft``.
 """
 
@@ -23,6 +24,8 @@ __all__ = [
     "conv2d",
     "correlate2d",
     "conv_matrix",
+    "circular_conv",
+    "circulant_matrix",
     "dft_matrix",
     "fft_conv",
     "sinc_interpolate",
@@ -36,6 +39,17 @@ def _signal(x, name: str, ndim: int) -> np.ndarray:
     arr = as_float_array(x, name, ndim=ndim)
     check_nonempty(arr, name)
     return arr
+
+
+def _signal_pair(x, h) -> tuple[np.ndarray, np.ndarray]:
+    """Two non-empty real signals that are both 1D or both 2D."""
+    x = as_float_array(x, "x", ndim=(1, 2))
+    h = as_float_array(h, "h", ndim=(1, 2))
+    check_nonempty(x, "x")
+    check_nonempty(h, "h")
+    if x.ndim != h.ndim:
+        raise ValueError(f"x and h must have the same number of dimensions, got shapes {x.shape} and {h.shape}")
+    return x, h
 
 
 def _full_conv1d(x: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -154,6 +168,43 @@ def conv_matrix(h, n: int, mode: str = "full") -> np.ndarray:
     return full[_slice_1d(n, m, mode)]
 
 
+def circular_conv(x, h) -> np.ndarray:
+    """Circular (cyclic) convolution of period ``x.shape``: ``y[n] = sum_k h[k] x[(n - k) mod N]``.
+
+    ``x`` and ``h`` are both 1D or both 2D (then ``y[i, j] = sum_{p, q} h[p, q] x[(i-p) mod N1, (j-q) mod N2]``);
+    ``h`` may be shorter than ``x`` along any axis and is then extended by
+    zeros. The result has the shape of ``x``. By the convolution theorem its
+    DFT is ``fft(x) * fft(h padded)``; computed here from the definition,
+    one rolled copy of ``x`` per nonzero tap of ``h``.
+    """
+    x, h = _signal_pair(x, h)
+    if any(b > a for a, b in zip(x.shape, h.shape)):
+        raise ValueError(f"h must be no larger than x (the period) along every axis, got x of shape {x.shape} and h of shape {h.shape}")
+    out = np.zeros(x.shape, dtype=np.result_type(x, h))
+    axes = tuple(range(x.ndim))
+    for k, hk in np.ndenumerate(h):
+        if hk != 0:
+            out += hk * np.roll(x, k, axis=axes)
+    return out
+
+
+def circulant_matrix(h, n: int | None = None) -> np.ndarray:
+    """The ``n x n`` circulant matrix ``C[i, j] = h[(i - j) mod n]``, so that ``C @ x == circular_conv(x, h)``.
+
+    ``h`` (1D, length ``M <= n``) is extended by zeros to length ``n``
+    (default ``n = M``). Column ``j`` is ``h`` rotated down by ``j``; every
+    circulant matrix is diagonalised by the DFT: ``F C F^{-1} = diag(fft(h))``.
+    """
+    h = _signal(h, "h", 1)
+    n = h.size if n is None else check_int(n, "n", minimum=1)
+    if h.size > n:
+        raise ValueError(f"n must be at least len(h) = {h.size}, got {n}")
+    col = np.zeros(n, dtype=h.dtype)
+    col[: h.size] = h
+    i = np.arange(n)
+    return col[(i[:, None] - i[None, :]) % n]
+
+
 def dft_matrix(n: int) -> np.ndarray:
     """The ``n x n`` DFT matrix ``F[k, j] = exp(-2 pi i k j / n)``, so that ``F @ x == numpy.fft.fft(x)``.
 
@@ -161,8 +212,10 @@ def dft_matrix(n: int) -> np.ndarray:
     """
     n = check_int(n, "n", minimum=1)
     k = np.arange(n)
-    # Reduce k*j modulo n first: the angle stays small and accurate for large n.
-    return np.exp(-2j * np.pi * (np.outer(k, k) % n) / n)
+    # Only n distinct entries exist (the n-th roots of unity): compute them once and
+    # index them with k*j mod n, which also keeps the angle small and accurate for large n.
+    roots = np.exp(-2j * np.pi * k / n)
+    return roots[np.outer(k, k) % n]
 
 
 def _next_fast_len(n: int) -> int:
@@ -188,12 +241,7 @@ def fft_conv(x, h) -> np.ndarray:
     convolution into the linear one (convolution theorem); the result is real
     and equals ``conv1d(x, h)`` / ``conv2d(x, h)`` up to round-off.
     """
-    x = as_float_array(x, "x", ndim=(1, 2))
-    h = as_float_array(h, "h", ndim=(1, 2))
-    check_nonempty(x, "x")
-    check_nonempty(h, "h")
-    if x.ndim != h.ndim:
-        raise ValueError(f"x and h must have the same number of dimensions, got shapes {x.shape} and {h.shape}")
+    x, h = _signal_pair(x, h)
     out_shape = tuple(a + b - 1 for a, b in zip(x.shape, h.shape))
     fast = tuple(_next_fast_len(s) for s in out_shape)
     axes = tuple(range(x.ndim))

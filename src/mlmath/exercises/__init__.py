@@ -25,6 +25,6 @@ from ._checker import (
     solution_regions,
     stub_solution,
 )
-from . import layers, signals  # noqa: E402,F401  (registers their exercises)
+from . import foundations, generative, imaging, layers, optim, signals  # noqa: E402,F401  (registers their exercises)
 
 __all__ = ["BEGIN", "END", "EXERCISES", "CheckResult", "Exercise", "check", "list_exercises", "register", "solution_regions", "stub_solution"]

@@ -46,6 +46,8 @@ class Exercise:
     cases are ``(dy, x)``, the answer returns ``dx``, and the report adds a
     gradient check of the answer against central differences of
     ``sum(dy * forward(x))``.
+    A reference that returns a tuple of arrays (``(dx, dgamma, dbeta)``) is
+    compared element by element; ``outputs`` names the elements in reports.
     """
 
     id: str
@@ -58,6 +60,7 @@ class Exercise:
     atol: float = 1e-10
     signature: str = ""
     forward: Callable[[np.ndarray], np.ndarray] | None = None
+    outputs: tuple[str, ...] = ()
 
 
 @dataclass
@@ -100,7 +103,12 @@ def list_exercises() -> list[dict[str, str]]:
 
 
 def _describe(value) -> str:
-    arr = np.asarray(value)
+    if isinstance(value, tuple):  # a tuple answer (dx, dw, db) or a shape argument
+        return "(" + ", ".join(_describe(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    try:
+        arr = np.asarray(value)
+    except ValueError:  # a ragged list
+        return "[" + ", ".join(_describe(v) for v in value) + "]"
     if arr.dtype != object and arr.size <= 12:
         return np.array2string(arr, precision=4, separator=", ") if arr.ndim else f"{arr.item():.6g}"
     if arr.dtype != object:
@@ -122,19 +130,54 @@ def _case_size(case: Case) -> int:
 
 
 def _compare(expected, got, rtol: float, atol: float) -> str | None:
-    """``None`` when ``got`` matches ``expected``; otherwise what is wrong, in words."""
+    """``None`` when ``got`` matches ``expected``; otherwise what is wrong, in words.
+
+    When either is complex, the real and the imaginary parts are compared
+    (a real answer to a complex exercise is wrong unless the imaginary parts
+    are negligible, and vice versa).
+    """
+
+    def numbers(value) -> np.ndarray:
+        arr = np.asarray(value)
+        return arr.astype(complex) if np.iscomplexobj(arr) else np.asarray(value, dtype=float)
+
     try:
-        got_arr = np.asarray(got, dtype=float)
+        got_arr = numbers(got)
     except (TypeError, ValueError):
         return f"returned {type(got).__name__}, which is not an array of numbers"
-    exp_arr = np.asarray(expected, dtype=float)
+    exp_arr = numbers(expected)
     if got_arr.shape != exp_arr.shape:
         return f"wrong shape: expected {exp_arr.shape}, got {got_arr.shape}"
     if np.any(np.isnan(got_arr)) and not np.any(np.isnan(exp_arr)):
         return "returned NaN"
+    if np.iscomplexobj(got_arr) or np.iscomplexobj(exp_arr):
+        got_arr, exp_arr = np.stack([got_arr.real, got_arr.imag]), np.stack([exp_arr.real, exp_arr.imag])
     if not np.allclose(got_arr, exp_arr, rtol=rtol, atol=atol, equal_nan=True):
         return f"wrong values (largest relative difference {relative_error(got_arr, exp_arr):.2e})"
     return None
+
+
+def _compare_answer(expected, got, rtol: float, atol: float, names: tuple[str, ...] = ()):
+    """``(problem, expected part, got part)``: :func:`_compare`, element by element when ``expected`` is a tuple.
+
+    ``problem`` is ``None`` when ``got`` matches; otherwise it says what is
+    wrong, prefixed by ``element i (name)`` for a tuple, and the parts are
+    the elements that differ (the whole values when the lengths differ).
+    """
+    if not isinstance(expected, tuple):
+        return _compare(expected, got, rtol, atol), expected, got
+    n = len(expected)
+    what = f"a tuple of {n} arrays" + (f" ({', '.join(names)})" if len(names) == n else "")
+    if not isinstance(got, (tuple, list)):
+        return f"returned {type(got).__name__}, expected {what}", expected, got
+    if len(got) != n:
+        return f"wrong length: expected {what}, got {len(got)} element{'s' if len(got) != 1 else ''}", expected, tuple(got)
+    for i, (exp_i, got_i) in enumerate(zip(expected, got)):
+        problem = _compare(exp_i, got_i, rtol, atol)
+        if problem:
+            label = f"element {i}" + (f" ({names[i]})" if i < len(names) else "")
+            return f"{label}: {problem}", exp_i, got_i
+    return None, expected, got
 
 
 def check(exercise_id: str, answer, seed: int = 0) -> CheckResult:
@@ -170,9 +213,9 @@ def check(exercise_id: str, answer, seed: int = 0) -> CheckResult:
                 number - 1,
                 case,
             )
-        problem = _compare(expected, got, ex.rtol, ex.atol)
+        problem, expected_part, got_part = _compare_answer(expected, got, ex.rtol, ex.atol, ex.outputs)
         if problem:
-            message = f"{ex.title}: {problem}\n  on input: {_case_text(case)}\n  expected: {_describe(expected)}\n  got:      {_describe(got)}"
+            message = f"{ex.title}: {problem}\n  on input: {_case_text(case)}\n  expected: {_describe(expected_part)}\n  got:      {_describe(got_part)}"
             if ex.forward is not None and problem.startswith("wrong values"):
                 message += "\n  " + _gradient_check_message(ex.forward, answer, case)
             return CheckResult(exercise_id, False, message, number - 1, case)
@@ -190,9 +233,9 @@ def _check_value(ex: Exercise, answer) -> CheckResult:
     expected = ex.reference()
     if answer is None or answer is Ellipsis:
         return CheckResult(ex.id, False, f"{ex.title}: no answer yet (got {answer!r})")
-    problem = _compare(expected, answer, ex.rtol, ex.atol)
+    problem, _, got_part = _compare_answer(expected, answer, ex.rtol, ex.atol, ex.outputs)
     if problem:
-        return CheckResult(ex.id, False, f"{ex.title}: {problem}\n  got: {_describe(answer)}", 1)
+        return CheckResult(ex.id, False, f"{ex.title}: {problem}\n  got: {_describe(got_part)}", 1)
     return CheckResult(ex.id, True, f"{ex.title}: correct", 1)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..signals import conv1d, conv_matrix
+from ..signals import alias_frequency, circular_conv, conv1d, conv_matrix, dft_matrix
 from ._checker import Case, Exercise, register
 
 
@@ -60,5 +60,113 @@ register(
         signature="same_ex: conv1d([1, 2, 3], [1, 1], 'same') predicted by hand",
         reference=lambda: conv1d([1.0, 2.0, 3.0], [1.0, 1.0], "same"),
         cases=None,
+    ),
+)
+
+
+# --- the Fourier transform, the convolution theorem, sampling -------------------------------
+
+
+def _radix2_cases(rng: np.random.Generator) -> list[Case]:
+    """Powers of two from 1 to 256, real and complex, plus a few inputs with known transforms."""
+    cases: list[Case] = [
+        (np.array([3.0]),),
+        (np.array([2.0 - 1.0j]),),
+        (np.array([1.0, -1.0]),),
+        (np.ones(4),),
+        (np.array([0.0, 1.0j, 0.0, -1.0j]),),
+        (np.eye(8)[1],),  # an impulse at n = 1: the transform is the twiddle factors themselves
+    ]
+    for p in range(9):
+        n = 2**p
+        cases.append((rng.normal(size=n),))
+        cases.append((rng.normal(size=n) + 1j * rng.normal(size=n),))
+    return cases
+
+
+def _circular_cases(rng: np.random.Generator) -> list[Case]:
+    """Same-length pairs, N = 1, 2, 5, 16, 33; integer lists (identity, a one-sample shift) and random arrays."""
+    cases: list[Case] = [
+        ([2], [3]),
+        ([1, 2], [3, -4]),
+        ([1, 2, 3, 4, 5], [1, 0, 0, 0, 0]),
+        ([1, 2, 3, 4, 5], [0, 1, 0, 0, 0]),  # rotates x right by one: catches a correlation
+        ([3, 0, -1, 2, 5], [1, 2, 0, 0, -1]),
+    ]
+    return cases + [(rng.normal(size=n), rng.normal(size=n)) for n in (1, 2, 5, 16, 33)]
+
+
+def _alias_cases(rng: np.random.Generator) -> list[Case]:
+    """Scalar and array frequencies: 0, negative, multiples of fs, odd multiples of fs / 2, 1e6 + 3; fs = 10 and 7.5."""
+    scalars = [(7.0, 10.0), (0.0, 10.0), (-3.0, 10.0), (20.0, 10.0), (-30.0, 10.0), (5.0, 10.0), (15.0, 10.0), (-25.0, 10.0)]
+    scalars += [(1e6 + 3, 7.5), (3.75, 7.5), (11.25, 7.5), (-22.5, 7.5), (7.5, 7.5)]
+    f_test = np.array([0.0, 1.0, 4.9, 5.0, 7.0, 10.0, 15.0, 23.4, -3.0, -12.0, 1e6 + 3])
+    arrays = [
+        (f_test, 10.0),
+        (f_test.copy(), 7.5),
+        (np.arange(-4, 5) * 3.75, 7.5),  # every multiple of fs / 2 from -2 fs to 2 fs
+        (rng.uniform(-100.0, 100.0, size=20), 7.5),
+        (rng.uniform(-50.0, 50.0, size=(3, 4)), 10.0),
+    ]
+    return scalars + arrays
+
+
+def _sigma_min_reference() -> float:
+    """Smallest sigma with exp(-2 pi^2 sigma^2 f^2) <= 0.01 at f = 1 / (2D), for D = 2."""
+    D = 2.0
+    return float(D / np.pi * np.sqrt(2.0 * np.log(100.0)))
+
+
+register(
+    Exercise(
+        id="fourier-ex-radix2",
+        chapter="chapters/signals/fourier",
+        title="A radix-2 FFT",
+        name="fft_radix2",
+        signature="fft_radix2(x) -> complex 1D array, the DFT of x (length a power of two)",
+        reference=lambda x: dft_matrix(len(x)) @ x,
+        cases=_radix2_cases,
+        rtol=1e-9,
+        atol=1e-9,
+    ),
+    Exercise(
+        id="convthm-ex-circular",
+        chapter="chapters/signals/convolution_theorem",
+        title="Circular convolution from the definition",
+        name="my_circular_conv",
+        signature="my_circular_conv(x, h) -> 1D array of length N, y[n] = sum_k h[k] x[(n - k) mod N]",
+        reference=circular_conv,
+        cases=_circular_cases,
+    ),
+    Exercise(
+        id="sampling-ex-alias",
+        chapter="chapters/signals/sampling",
+        title="Where does a frequency land?",
+        name="my_alias_frequency",
+        signature="my_alias_frequency(f, fs) -> apparent frequency in [0, fs/2], shaped like f (a float for scalar f)",
+        reference=alias_frequency,
+        cases=_alias_cases,
+        rtol=1e-9,
+        atol=1e-9,
+    ),
+    Exercise(
+        id="sampling-ex-product",
+        chapter="chapters/signals/sampling",
+        title="The Nyquist rate of a product",
+        name="nyquist_ex",
+        signature="nyquist_ex: the Nyquist rate in Hz of cos(2 pi 3 t) cos(2 pi 5 t)",
+        reference=lambda: 2.0 * (3.0 + 5.0),  # the product's highest frequency is 3 + 5 Hz
+        cases=None,
+    ),
+    Exercise(
+        id="sampling-ex-sigma",
+        chapter="chapters/signals/sampling",
+        title="How much blur before subsampling?",
+        name="sigma_min",
+        signature="sigma_min: the smallest Gaussian sigma with gain <= 1% at the new Nyquist frequency, for D = 2",
+        reference=_sigma_min_reference,
+        cases=None,
+        rtol=1e-4,
+        atol=0.0,
     ),
 )

@@ -13,15 +13,25 @@ from .activations import (
     relu_forward,
     sigmoid_backward,
     sigmoid_forward,
+    softplus_backward,
+    softplus_forward,
     tanh_backward,
     tanh_forward,
 )
 from .attention import attention_backward, attention_forward
-from .conv import col2im, conv2d_backward, conv2d_forward, conv_output_size, im2col
+from .conv import (
+    col2im,
+    conv2d_backward,
+    conv2d_forward,
+    conv_output_size,
+    conv_relu_pool_backward,
+    conv_relu_pool_forward,
+    im2col,
+)
 from .linear import linear_backward, linear_forward
 from .normalization import batchnorm_backward, batchnorm_forward, layernorm_backward, layernorm_forward
 from .pooling import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
-from .regularization import dropout_backward, dropout_forward, l1_penalty, l2_penalty
+from .regularization import dropout_backward, dropout_forward, l1_penalty, l1_prox, l2_penalty
 from .softmax import log_softmax, logsumexp, softmax, softmax_cross_entropy, softmax_jacobian
 
 __all__ = [
@@ -40,6 +50,8 @@ __all__ = [
     "tanh_backward",
     "gelu_forward",
     "gelu_backward",
+    "softplus_forward",
+    "softplus_backward",
     # linear.py
     "linear_forward",
     "linear_backward",
@@ -49,6 +61,8 @@ __all__ = [
     "col2im",
     "conv2d_forward",
     "conv2d_backward",
+    "conv_relu_pool_forward",
+    "conv_relu_pool_backward",
     # pooling.py
     "maxpool2d_forward",
     "maxpool2d_backward",
@@ -67,4 +81,5 @@ __all__ = [
     "dropout_backward",
     "l2_penalty",
     "l1_penalty",
+    "l1_prox",
 ]

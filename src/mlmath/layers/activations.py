@@ -10,6 +10,7 @@ ReLU       ``max(x, 0)``                   ``1`` if ``x > 0`` else ``0`` (also a
 sigmoid    ``1 / (1 + exp(-x))``           ``y (1 - y)``
 tanh       ``tanh x``                      ``1 - y^2``
 GELU       ``x Phi(x)``                    ``Phi(x) + x phi(x)``
+softplus   ``log(1 + exp(x))``             ``sigmoid(x)``
 =========  ==============================  ====================================
 
 ``Phi(x) = (1 + erf(x / sqrt 2)) / 2`` and ``phi(x) = exp(-x^2/2) / sqrt(2 pi)``
@@ -33,6 +34,8 @@ __all__ = [
     "tanh_backward",
     "gelu_forward",
     "gelu_backward",
+    "softplus_forward",
+    "softplus_backward",
 ]
 
 _SQRT2 = np.sqrt(2.0)
@@ -105,3 +108,25 @@ def gelu_backward(dy, cache) -> np.ndarray:
     dy = _dy(dy, x)
     pdf = np.exp(-0.5 * x * x) / x.dtype.type(_SQRT2PI)
     return dy * (cdf + x * pdf)
+
+
+def softplus_forward(x):
+    """Softplus ``y = log(1 + exp(x))`` elementwise, a smooth ReLU; returns ``(y, cache)``.
+
+    Evaluated as ``max(x, 0) + log1p(exp(-|x|))``, which never overflows and
+    keeps full relative accuracy for large negative ``x`` (where ``y ~ exp(x)``).
+    Equals ``torch.nn.functional.softplus(x)`` (``beta = 1``) up to torch's
+    ``threshold`` switch, above which torch returns ``x`` itself (an error
+    below ``exp(-threshold)``, i.e. ``2e-9`` for the default ``threshold = 20``).
+    """
+    x = as_float_array(x, "x")
+    y = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    return y, x
+
+
+def softplus_backward(dy, cache) -> np.ndarray:
+    """``dx = dy * sigmoid(x)``: the derivative of softplus is the logistic sigmoid."""
+    x = cache
+    dy = _dy(dy, x)
+    s, _ = sigmoid_forward(x)
+    return dy * s

@@ -29,8 +29,18 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .._validate import as_float_array, check_int, check_nonempty
+from .activations import relu_backward, relu_forward
+from .pooling import maxpool2d_backward, maxpool2d_forward
 
-__all__ = ["conv_output_size", "im2col", "col2im", "conv2d_forward", "conv2d_backward"]
+__all__ = [
+    "conv_output_size",
+    "im2col",
+    "col2im",
+    "conv2d_forward",
+    "conv2d_backward",
+    "conv_relu_pool_forward",
+    "conv_relu_pool_backward",
+]
 
 
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
@@ -166,3 +176,30 @@ def conv2d_backward(dy, cache):
     dcols = w.reshape(f, -1).T @ dy_mat  # (N, C*KH*KW, Ho*Wo)
     dx = _col2im(dcols, x_shape, kh, kw, stride, padding, ho, wo)
     return dx, dw, db
+
+
+def conv_relu_pool_forward(x, w, b, stride: int = 1, padding: int = 0, pool_size: int = 2):
+    """The block ``maxpool(relu(conv2d(x, w, b, stride, padding)), pool_size)`` of a small CNN.
+
+    ``x (N, C, H, W)``, ``w (F, C, KH, KW)``, ``b (F,)``; the pooling windows are
+    ``pool_size x pool_size`` with stride ``pool_size``. Returns ``(y, cache)``
+    with ``y (N, F, Ho // pool_size, Wo // pool_size)``, ``Ho, Wo`` the
+    convolution's output size.
+    """
+    pool_size = check_int(pool_size, "pool_size", minimum=1)
+    z, conv_cache = conv2d_forward(x, w, b, stride=stride, padding=padding)
+    if pool_size > min(z.shape[2:]):
+        raise ValueError(
+            f"pool_size ({pool_size}) must not exceed the convolution output size (Ho, Wo) = {z.shape[2:]}"
+        )
+    a, relu_cache = relu_forward(z)
+    y, pool_cache = maxpool2d_forward(a, pool_size)
+    return y, (conv_cache, relu_cache, pool_cache)
+
+
+def conv_relu_pool_backward(dy, cache):
+    """``(dx, dw, db)`` for :func:`conv_relu_pool_forward`: the three backward passes in reverse order."""
+    conv_cache, relu_cache, pool_cache = cache
+    da = maxpool2d_backward(dy, pool_cache)
+    dz = relu_backward(da, relu_cache)
+    return conv2d_backward(dz, conv_cache)

@@ -10,12 +10,17 @@ Backward: max pooling sends ``dy[n, c, h, v]`` to the arg-max of its window
 average pooling spreads ``dy / k^2`` evenly over the window. When windows
 overlap (``s < k``) a pixel collects the sum of the contributions of every
 window it belongs to. Rows/columns that no window reaches get gradient 0.
+
+Implementation: for a fixed window offset ``(i, j)`` the pixels
+``x[:, :, s*h + i, s*v + j]`` of all windows form one strided slice of ``x``,
+so every pass is a loop over the ``k*k`` offsets of whole-array operations
+(no Python loop over pixels, and no copy of the ``k*k``-times larger array of
+windows).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .._validate import as_float_array, check_int, check_nonempty
 
@@ -30,8 +35,7 @@ def _setup(x, kernel_size, stride):
     h, w = x.shape[2:]
     if k > h or k > w:
         raise ValueError(f"kernel_size ({k}) must not exceed the input height and width (H, W) = ({h}, {w}) of x")
-    windows = sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::s, ::s]  # (N, C, Ho, Wo, k, k) view
-    return x, k, s, windows
+    return x, k, s, (h - k) // s + 1, (w - k) // s + 1
 
 
 def _check_dy(dy, shape):
@@ -54,10 +58,17 @@ def maxpool2d_forward(x, kernel_size: int, stride: int | None = None):
     The cache stores, per output, the row-major index ``i*k + j`` of the
     (first) maximum in its window.
     """
-    x, k, s, windows = _setup(x, kernel_size, stride)
-    flat = windows.reshape(windows.shape[:4] + (k * k,))
-    arg = np.argmax(flat, axis=-1)  # first maximum in row-major order
-    y = np.take_along_axis(flat, arg[..., None], axis=-1)[..., 0]
+    x, k, s, ho, wo = _setup(x, kernel_size, stride)
+    code = np.int8 if k * k <= 127 else np.int32
+    y = x[_offset_slice(0, 0, s, ho, wo)].copy()
+    arg = np.zeros(y.shape, dtype=code)
+    for idx in range(1, k * k):  # offsets in row-major order; strict '>' keeps the first maximum
+        i, j = divmod(idx, k)
+        candidate = x[_offset_slice(i, j, s, ho, wo)]
+        better = candidate > y
+        np.maximum(y, candidate, out=y)
+        arg *= ~better  # arg = idx where better, unchanged elsewhere (branch-free)
+        arg += better * code(idx)
     return y, (arg, x.shape, x.dtype, k, s)
 
 
@@ -69,7 +80,11 @@ def maxpool2d_backward(dy, cache) -> np.ndarray:
     dx = np.zeros(x_shape, dtype=np.result_type(dtype, dy.dtype))
     for idx in range(k * k):  # loop over window offsets only
         i, j = divmod(idx, k)
-        dx[_offset_slice(i, j, s, ho, wo)] += np.where(arg == idx, dy, 0)
+        target = dx[_offset_slice(i, j, s, ho, wo)]
+        if s >= k:  # windows are disjoint: each pixel is written by at most one offset
+            np.multiply(dy, arg == idx, out=target)
+        else:  # overlapping windows: a pixel collects the gradient of every window it wins
+            target += dy * (arg == idx)
     return dx
 
 
@@ -79,8 +94,11 @@ def avgpool2d_forward(x, kernel_size: int, stride: int | None = None):
     ``x (N, C, H, W)``; ``stride`` defaults to ``kernel_size``; no padding.
     Returns ``(y, cache)`` with ``y (N, C, Ho, Wo)``.
     """
-    x, k, s, windows = _setup(x, kernel_size, stride)
-    y = windows.mean(axis=(-2, -1))
+    x, k, s, ho, wo = _setup(x, kernel_size, stride)
+    y = x[_offset_slice(0, 0, s, ho, wo)].copy()
+    for idx in range(1, k * k):
+        y += x[_offset_slice(*divmod(idx, k), s, ho, wo)]
+    y /= k * k
     return y, (y.shape, x.shape, x.dtype, k, s)
 
 

@@ -10,6 +10,8 @@
   gradient is ``2 lam W``.)
 * L1 penalty ``R(W) = lam sum |W_ij|`` with subgradient ``lam sign(W)``,
   taking ``0`` at ``W_ij = 0`` (the choice of PyTorch autograd).
+* The proximal operator of ``t ||W||_1`` is soft thresholding,
+  ``sign(W) max(|W| - t, 0)``: the step that sets weights exactly to zero.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 
 from .._validate import as_float_array, check_same_shape, check_scalar
 
-__all__ = ["dropout_forward", "dropout_backward", "l2_penalty", "l1_penalty"]
+__all__ = ["dropout_forward", "dropout_backward", "l2_penalty", "l1_penalty", "l1_prox"]
 
 
 def dropout_forward(x, p: float, rng):
@@ -63,3 +65,15 @@ def l1_penalty(W, lam: float):
     lam = check_scalar(lam, "lam", low=0.0)
     lam_t = W.dtype.type(lam)
     return lam_t * np.sum(np.abs(W)), lam_t * np.sign(W)
+
+
+def l1_prox(W, t: float) -> np.ndarray:
+    """Soft thresholding ``sign(W) * max(|W| - t, 0)`` for ``t >= 0``, shaped like ``W``.
+
+    The proximal operator of ``t ||.||_1``: the unique minimiser over ``V`` of
+    ``(1/2) ||V - W||_F^2 + t sum |V_ij|``. Entries with ``|W_ij| <= t`` become
+    exactly 0. Equals ``torch.nn.functional.softshrink(W, t)``.
+    """
+    W = as_float_array(W, "W")
+    t = check_scalar(t, "t", low=0.0)
+    return np.sign(W) * np.maximum(np.abs(W) - W.dtype.type(t), 0)

@@ -1,0 +1,217 @@
+"""Coding exercises of the part *Foundations* (matrix calculus, backpropagation)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..gradcheck import numerical_gradient
+from ..layers import sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward
+from ._checker import Case, Exercise, register
+
+# --- matrix calculus -------------------------------------------------------------------------
+
+
+class _SmoothScalar:
+    """A fixed smooth scalar function of an array: ``f(X) = sum(c * sin(X)) + exp(mean(d * X))``.
+
+    The weights ``c`` and ``d`` depend on the position, so a gradient in the
+    wrong order (transposed, Fortran-flattened) is wrong; the ``exp`` term
+    couples the entries, so forgetting to restore a perturbed entry is wrong too.
+    """
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        n = int(np.prod(shape, dtype=int))
+        self.c = (1.0 + np.arange(n, dtype=float) / max(n, 1)).reshape(shape)
+        self.d = np.cos(np.arange(n, dtype=float)).reshape(shape)
+
+    def __call__(self, X) -> float:
+        X = np.asarray(X, dtype=float)
+        return float(np.sum(self.c * np.sin(X)) + np.exp(np.mean(self.d * X)))
+
+    def __repr__(self) -> str:
+        return "f(X) = sum(c * sin(X)) + exp(mean(d * X))"
+
+
+def _numgrad_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = []
+    for shape in [(), (1,), (5,), (4, 3), (2, 2, 3)]:
+        cases.append((_SmoothScalar(shape), rng.normal(size=shape)))
+    cases.append((_SmoothScalar((3,)), rng.normal(size=3), 1e-3))  # eps must be honoured
+    return cases
+
+
+def _trinv_reference(X, A):
+    Xi_T = np.linalg.inv(X).T
+    return -Xi_T @ A.T @ Xi_T
+
+
+def _trinv_cases(rng: np.random.Generator) -> list[Case]:
+    theta = 0.7
+    rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    cases: list[Case] = [
+        (np.array([[2.0]]), np.array([[3.0]])),
+        (np.eye(2), np.array([[1.0, 2.0], [3.0, 4.0]])),
+        (rotation, np.array([[1.0, -1.0], [0.5, 2.0]])),
+        (np.array([[2.0, 1.0], [0.0, 3.0]]), np.eye(2)),
+    ]
+    for n in (1, 2, 3, 5):
+        cases.append((rng.normal(size=(n, n)) + 2 * np.eye(n), rng.normal(size=(n, n))))
+    return cases
+
+
+def _quadratic_cases(rng: np.random.Generator) -> list[Case]:
+    skew = rng.normal(size=(3, 3))
+    cases: list[Case] = [
+        (np.array([[2.0]]), np.array([3.0])),
+        (np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([1.0, -1.0])),
+        (skew - skew.T, rng.normal(size=3)),  # only the symmetric part matters: the gradient is 0
+    ]
+    for n in (2, 4, 6):
+        A = rng.normal(size=(n, n))
+        cases.append((A, rng.normal(size=n)))
+        cases.append(((A + A.T) / 2, rng.normal(size=n)))
+    return cases
+
+
+def _vec_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[2.0]]), np.array([[3.0]])),
+        (np.eye(2), np.eye(3)),
+        (np.eye(3), np.eye(4)),
+        (np.array([[1.0, 2.0, 3.0]]), np.array([[1.0], [-1.0]])),
+    ]
+    for (p, m), (n, q) in [((2, 3), (4, 2)), ((3, 2), (2, 5)), ((1, 4), (3, 1)), ((4, 4), (2, 3))]:
+        cases.append((rng.normal(size=(p, m)), rng.normal(size=(n, q))))
+    return cases
+
+
+# --- backpropagation on graphs ---------------------------------------------------------------
+
+
+def _fanout_reference(a, b):
+    return np.array([b, a + 2 * b], dtype=float)
+
+
+def _fanout_cases(rng: np.random.Generator) -> list[Case]:
+    fixed = [(0.0, 0.0), (1.5, -2.0), (1.0, 0.0), (0.0, 1.0), (-3.0, 0.25)]
+    return fixed + [(float(a), float(b)) for a, b in rng.normal(size=(3, 2)) * 3]
+
+
+def _sigmoid_vjp_reference(x, g):
+    return sigmoid_backward(g, sigmoid_forward(x)[1])
+
+
+def _sigmoid_vjp_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([0.0]), np.array([1.0])),
+        (np.array([-800.0, -30.0, 0.0, 30.0, 800.0]), np.ones(5)),
+        (np.array([-700.0, 700.0, -5.0, 5.0]), np.array([2.0, -3.0, 0.5, 1.0])),
+    ]
+    for shape in [(5,), (3, 4), (2, 3, 2)]:
+        cases.append((rng.normal(size=shape) * 4, rng.normal(size=shape)))
+    return cases
+
+
+def _red_node_sizes_reference(m, k):
+    return np.array([m * k * m, k * m, m * m])
+
+
+def _red_node_sizes_cases(rng: np.random.Generator) -> list[Case]:
+    return [(1, 1), (3, 4), (4, 3), (2, 1), (1, 5), (1000, 1000), (int(rng.integers(2, 50)), int(rng.integers(2, 50)))]
+
+
+def _residual_reference(W, h):
+    """``1 + W^T (1 - tanh(W h)^2)``: the identity path plus the path through ``tanh(W h)``."""
+    _, cache = tanh_forward(W @ h)
+    return 1.0 + W.T @ tanh_backward(np.ones(W.shape[0]), cache)
+
+
+def _residual_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[0.5]]), np.array([2.0])),
+        (np.zeros((3, 3)), rng.normal(size=3)),  # no residual branch: dL/dh = 1
+        (50 * rng.normal(size=(3, 3)), rng.normal(size=3)),  # saturated tanh
+        (np.array([[1.0, 2.0], [-1.0, 0.0]]), np.array([0.5, -0.25])),
+    ]
+    for n in (1, 4, 7):
+        cases.append((rng.normal(size=(n, n)), rng.normal(size=n)))
+    return cases
+
+
+MATCALC = "chapters/foundations/matrix_calculus"
+BACKPROP = "chapters/foundations/backprop_graphs"
+
+register(
+    Exercise(
+        id="matcalc-ex-numgrad",
+        chapter=MATCALC,
+        title="A finite-difference gradient for arrays of any shape",
+        name="my_numerical_gradient",
+        signature="my_numerical_gradient(f, X, eps=1e-6) -> central-difference gradient of the scalar f at X, shaped like X",
+        reference=numerical_gradient,
+        cases=_numgrad_cases,
+    ),
+    Exercise(
+        id="matcalc-ex-trinv",
+        chapter=MATCALC,
+        title="The trace of an inverse",
+        name="trinv_grad",
+        signature="trinv_grad(X, A) -> d tr(X^{-1} A) / dX, shape (n, n)",
+        reference=_trinv_reference,
+        cases=_trinv_cases,
+    ),
+    Exercise(
+        id="matcalc-ex-quadratic",
+        chapter=MATCALC,
+        title="A symmetric-looking shortcut",
+        name="quadratic_grad",
+        signature="quadratic_grad(A, x) -> d (x^T A x) / dx for any square A, shape (n,)",
+        reference=lambda A, x: (A + A.T) @ x,
+        cases=_quadratic_cases,
+    ),
+    Exercise(
+        id="matcalc-ex-vec",
+        chapter=MATCALC,
+        title="Matrix-by-matrix through vec",
+        name="vec_jacobian",
+        signature="vec_jacobian(A, B) -> d vec(AXB) / d vec(X) in the denominator layout, shape (m n, p q)",
+        reference=lambda A, B: np.kron(B, A.T),
+        cases=_vec_cases,
+    ),
+    Exercise(
+        id="backprop-ex-fanout",
+        chapter=BACKPROP,
+        title="A node with two outputs",
+        name="fanout_grad",
+        signature="fanout_grad(a, b) -> array (df/da, df/db) for f = (a + b) b",
+        reference=_fanout_reference,
+        cases=_fanout_cases,
+    ),
+    Exercise(
+        id="backprop-ex-sigmoid-vjp",
+        chapter=BACKPROP,
+        title="The vector-Jacobian product of a sigmoid node",
+        name="sigmoid_vjp",
+        signature="sigmoid_vjp(x, g) -> g * sigmoid'(x) entrywise, shaped like x",
+        reference=_sigmoid_vjp_reference,
+        cases=_sigmoid_vjp_cases,
+    ),
+    Exercise(
+        id="backprop-ex-sizes",
+        chapter=BACKPROP,
+        title="How big are the red nodes?",
+        name="red_node_sizes",
+        signature="red_node_sizes(m, k) -> array of the entry counts of (dz/dW, dz/dv, dz/db) for z = Wv + b, W (m, k)",
+        reference=_red_node_sizes_reference,
+        cases=_red_node_sizes_cases,
+    ),
+    Exercise(
+        id="backprop-ex-residual",
+        chapter=BACKPROP,
+        title="A residual connection",
+        name="residual_grad",
+        signature="residual_grad(W, h) -> dL/dh for L = sum(h + tanh(W h)), shape (n,)",
+        reference=_residual_reference,
+        cases=_residual_cases,
+    ),
+)
