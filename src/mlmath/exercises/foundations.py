@@ -215,3 +215,55 @@ register(
         cases=_residual_cases,
     ),
 )
+
+
+# --- notation and layouts --------------------------------------------------------------------
+
+
+def _matrix_cases(rng: np.random.Generator, pairs) -> list[Case]:
+    return [tuple(rng.normal(size=s) for s in shapes) for shapes in pairs]
+
+
+def _linear_map_cases(rng: np.random.Generator) -> list[Case]:
+    return [(np.array([[2.0]]),), (np.arange(6.0).reshape(2, 3),)] + _matrix_cases(rng, [((3, 5),), ((5, 3),), ((4, 4),), ((1, 6),)])
+
+
+def _chain_cases(rng: np.random.Generator) -> list[Case]:
+    # u = A x (A is k x n), y = B u (B is m x k)
+    return [(np.array([[3.0]]), np.array([[-1.0]]))] + _matrix_cases(rng, [((2, 3), (4, 2)), ((3, 1), (2, 3)), ((1, 4), (3, 1)), ((5, 5), (5, 5)), ((4, 2), (1, 4))])
+
+
+def _trace_cases(rng: np.random.Generator) -> list[Case]:
+    # L = tr(A X B) with X of shape (p, q): A is (r, p), B is (q, r)
+    return [(np.array([[2.0]]), np.array([[0.5]]))] + _matrix_cases(rng, [((2, 3), (4, 2)), ((3, 3), (3, 3)), ((1, 2), (5, 1)), ((4, 1), (1, 4))])
+
+
+register(
+    Exercise(
+        id="notation-ex-linear-map",
+        chapter="chapters/foundations/notation",
+        title="The derivative of a linear map",
+        name="linear_map_derivative",
+        signature="linear_map_derivative(W) -> du/dv for u = W v, denominator layout (n x m for W of shape m x n)",
+        reference=lambda W: np.asarray(W, dtype=float).T,
+        cases=_linear_map_cases,
+    ),
+    Exercise(
+        id="notation-ex-chain",
+        chapter="chapters/foundations/notation",
+        title="The chain rule in the denominator layout",
+        name="chain_derivative",
+        signature="chain_derivative(A, B) -> dy/dx for u = A x, y = B u, denominator layout",
+        reference=lambda A, B: np.asarray(A, dtype=float).T @ np.asarray(B, dtype=float).T,
+        cases=_chain_cases,
+    ),
+    Exercise(
+        id="notation-ex-trace",
+        chapter="chapters/foundations/notation",
+        title="A trace gradient",
+        name="trace_grad",
+        signature="trace_grad(A, B) -> dL/dX for L = tr(A X B), shaped like X",
+        reference=lambda A, B: np.asarray(A, dtype=float).T @ np.asarray(B, dtype=float).T,
+        cases=_trace_cases,
+    ),
+)
