@@ -109,6 +109,20 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> None:
         print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
 
 
+def time_1d(x, h, repeat):
+    """Check fft_conv against SciPy on (x, h), then time the four 1D routes."""
+    check(fft_conv(x, h), scipy.signal.fftconvolve(x, h))
+    return best_times(
+        {
+            "fft_conv": lambda: fft_conv(x, h),
+            "scipy": lambda: scipy.signal.fftconvolve(x, h),
+            "np.convolve": lambda: np.convolve(x, h),
+            "conv1d": lambda: conv1d(x, h),
+        },
+        repeat,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15, help="rounds per measurement (the best is kept)")
@@ -125,16 +139,7 @@ def main() -> int:
         rows = []
         for n in sizes:
             x, h = rng.normal(size=n), rng.normal(size=n)
-            check(fft_conv(x, h), scipy.signal.fftconvolve(x, h))
-            t = best_times(
-                {
-                    "fft_conv": lambda: fft_conv(x, h),
-                    "scipy": lambda: scipy.signal.fftconvolve(x, h),
-                    "np.convolve": lambda: np.convolve(x, h),
-                    "conv1d": lambda: conv1d(x, h),
-                },
-                args.repeat,
-            )
+            t = time_1d(x, h, args.repeat)
             best_ratio, paired = ratios(t)
             if n >= 512 and min(best_ratio, paired) > TARGET:
                 misses.append(f"1D N = M = {n}: ratios {best_ratio:.2f} (best), {paired:.2f} (paired)")
@@ -147,16 +152,7 @@ def main() -> int:
         rows, t_fft, t_np, t_c1, t_sp = [], [], [], [], []
         for m in sizes:
             h = rng.normal(size=m)
-            check(fft_conv(signal, h), scipy.signal.fftconvolve(signal, h))
-            t = best_times(
-                {
-                    "fft_conv": lambda: fft_conv(signal, h),
-                    "scipy": lambda: scipy.signal.fftconvolve(signal, h),
-                    "np.convolve": lambda: np.convolve(signal, h),
-                    "conv1d": lambda: conv1d(signal, h),
-                },
-                args.repeat,
-            )
+            t = time_1d(signal, h, args.repeat)
             t_fft.append(t["fft_conv"])
             t_sp.append(t["scipy"])
             t_np.append(t["np.convolve"])

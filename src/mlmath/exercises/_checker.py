@@ -1,18 +1,5 @@
-"""The machinery of :mod:`mlmath.exercises`: the registry, the checker and the stubs.
-
-Automatic checks for the book's coding exercises.
-
-``check(exercise_id, answer)`` runs a student's function (or compares a
-value) against the reference implementation in ``mlmath`` on seeded random
-inputs and hand-picked edge cases, and answers in plain words: ``correct``
-with what was tried, or the smallest failing case (input, expected, got).
-Exceptions, wrong shapes and NaNs in the student's code are reported, never
-raised. ``list_exercises()`` names every checkable exercise and its chapter.
-
-Solutions in the chapters mark the student's part with ``# BEGIN SOLUTION``
-and ``# END SOLUTION`` lines; :func:`stub_solution` replaces that region by a
-stub, which is how the student edition is made.
-"""
+"""The machinery of :mod:`mlmath.exercises` (described there): the registry,
+:func:`check`, and the stubs of the student edition."""
 
 from __future__ import annotations
 

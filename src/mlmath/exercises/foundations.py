@@ -238,6 +238,11 @@ def _trace_cases(rng: np.random.Generator) -> list[Case]:
     return [(np.array([[2.0]]), np.array([[0.5]]))] + _matrix_cases(rng, [((2, 3), (4, 2)), ((3, 3), (3, 3)), ((1, 2), (5, 1)), ((4, 1), (1, 4))])
 
 
+def _transpose_product(A, B):
+    """``A^T B^T``: both dy/dx for y = B A x and d tr(A X B)/dX in the denominator layout."""
+    return np.asarray(A, dtype=float).T @ np.asarray(B, dtype=float).T
+
+
 register(
     Exercise(
         id="notation-ex-linear-map",
@@ -254,7 +259,7 @@ register(
         title="The chain rule in the denominator layout",
         name="chain_derivative",
         signature="chain_derivative(A, B) -> dy/dx for u = A x, y = B u, denominator layout",
-        reference=lambda A, B: np.asarray(A, dtype=float).T @ np.asarray(B, dtype=float).T,
+        reference=_transpose_product,
         cases=_chain_cases,
     ),
     Exercise(
@@ -263,7 +268,7 @@ register(
         title="A trace gradient",
         name="trace_grad",
         signature="trace_grad(A, B) -> dL/dX for L = tr(A X B), shaped like X",
-        reference=lambda A, B: np.asarray(A, dtype=float).T @ np.asarray(B, dtype=float).T,
+        reference=_transpose_product,
         cases=_trace_cases,
     ),
 )
