@@ -4,9 +4,11 @@ student edition, and small fixes to the rendered site.
 * Notebooks: after each build, every executable chapter (a MyST markdown
   notebook) is written as an ``.ipynb`` with jupytext into
   ``<html>/_notebooks/<docname>.ipynb``; its first cell installs ``mlmath``
-  when it is missing, so the notebook runs in Colab or Binder. The Colab
-  launch button is pointed at these notebooks (Colab cannot open MyST
-  markdown).
+  when it is missing, so the notebook runs in Colab or Binder. Its markdown
+  cells are plain Jupyter Markdown (``plain_markdown.py``): glued numbers
+  written in, MyST roles and directives turned into links and headed
+  quotations. The Colab launch button is pointed at these notebooks (Colab
+  cannot open MyST markdown).
 * Student edition (``book_student_edition = True``, see ``make student``):
   the notebooks replace each marked solution region by a stub
   (:func:`mlmath.exercises.stub_solution`) and drop the solutions' prose.
@@ -160,12 +162,15 @@ def _strip_solution_prose(text: str, label: str | None) -> tuple[str, str | None
     return "\n".join(kept).strip("\n"), label
 
 
-def chapter_notebook(path: Path, pip_spec: str, student: bool):
+def chapter_notebook(path: Path, pip_spec: str, student: bool, book=None):
     """The jupytext notebook of one MyST chapter, with an install cell first.
 
     With ``student``, solution prose is removed and the code of every solution
     has its ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` regions replaced by stubs.
+    With ``book`` (a :class:`plain_markdown.Book`), markdown cells are rewritten
+    as plain Jupyter Markdown: glued numbers, links to the published pages.
     """
+    from plain_markdown import to_plain_markdown
     import jupytext
     from nbformat.v4 import new_code_cell
 
@@ -180,6 +185,8 @@ def chapter_notebook(path: Path, pip_spec: str, student: bool):
                 cell.source, label = _strip_solution_prose(cell.source, label)
                 if not cell.source.strip():
                     continue
+            if book is not None:
+                cell.source = to_plain_markdown(cell.source, book)
         elif student and label is not None:
             if BEGIN in cell.source:
                 cell.source = stub_solution(cell.source, label)
@@ -188,7 +195,58 @@ def chapter_notebook(path: Path, pip_spec: str, student: bool):
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)
     nb.cells = cells
+    # mlmath-grade recognises a submission's chapter by this (src/mlmath/grade.py)
+    parts = path.resolve().with_suffix("").parts
+    chapter = "/".join(parts[parts.index("chapters"):]) if "chapters" in parts else path.stem
+    nb.metadata["mlmath"] = {"chapter": chapter, "edition": "student" if student else "full"}
     return nb
+
+
+def _site_url(app) -> str:
+    """The published site: ``book_site_url``, or the GitHub Pages address of ``repository.url``."""
+    if app.config.book_site_url:
+        return app.config.book_site_url.rstrip("/") + "/"
+    repo = app.config.html_theme_options.get("repository_url", "").rstrip("/")
+    m = re.match(r"https://github\.com/([^/]+)/([^/]+)$", repo)
+    return f"https://{m.group(1)}.github.io/{m.group(2)}/" if m else ""
+
+
+def _book_for(app, docname: str):
+    """What the plain-Markdown notebooks need to know: glued texts, page titles and addresses."""
+    import ast
+    import json
+
+    from plain_markdown import Book
+
+    site, env = _site_url(app), app.env
+    glue = {}
+    glue_file = Path(app.outdir).parent / "jupyter_execute" / f"{docname}.glue.json"
+    if glue_file.exists():
+        for key, output in json.loads(glue_file.read_text(encoding="utf-8")).items():
+            plain = output.get("data", {}).get("text/plain", "")
+            try:
+                value = ast.literal_eval(plain)
+            except (ValueError, SyntaxError):
+                value = plain
+            glue[key] = value if isinstance(value, str) else str(value)
+    url = lambda doc, anchor="": f"{site}{doc}.html" + (f"#{anchor}" if anchor else "")  # noqa: E731
+    labels = {}
+    for label, (doc, anchor, text) in env.domaindata["std"]["labels"].items():
+        labels[label] = (url(doc, anchor), text or label)
+    for label, info in getattr(env, "proof_list", {}).items():
+        labels[label] = (url(info["docname"], label), info.get("realtype", "statement").title())
+    bibliography = next((d for d in env.found_docs if d.endswith("appendices/bibliography")), None)
+    if bibliography:
+        labels["bibliography"] = (url(bibliography), "Bibliography")
+    api = next((d for d in env.found_docs if d.endswith("appendices/api")), None)
+    return Book(
+        glue=glue,
+        doc_urls={d: url(d) for d in env.found_docs},
+        doc_titles={d: t.astext() for d, t in env.titles.items()},
+        labels=labels,
+        docname=docname,
+        api_url=url(api) if api else "",
+    )
 
 
 def _write_notebooks(app, exception):
@@ -206,7 +264,8 @@ def _write_notebooks(app, exception):
             continue
         out = target / f"{docname}.ipynb"
         out.parent.mkdir(parents=True, exist_ok=True)
-        jupytext.write(chapter_notebook(source, _pip_spec(app), app.config.book_student_edition), out, fmt="ipynb")
+        notebook = chapter_notebook(source, _pip_spec(app), app.config.book_student_edition, _book_for(app, docname))
+        jupytext.write(notebook, out, fmt="ipynb")
         written += 1
     LOGGER.info(f"[book_site] wrote {written} chapter notebooks to {target}")
     thebe = _thebe_source(app)
@@ -215,10 +274,12 @@ def _write_notebooks(app, exception):
 
 
 def setup(app):
+    app.setup_extension("verification")  # the badges and the verification ledger (_ext/verification.py)
     app.add_config_value("book_student_edition", False, "env")
     app.add_config_value("book_notebooks_dir", "", "env")
     app.add_config_value("book_notebooks_branch", "gh-pages", "html")
     app.add_config_value("book_mlmath_pip_spec", "", "html")
+    app.add_config_value("book_site_url", "", "html")  # default: GitHub Pages of repository.url
     app.add_config_value("book_thebe_dir", ".venv/thebe", "html")
     # html-page-context stops at the first handler that returns a value (the
     # themes do), so these must run early; the Colab fix runs right after

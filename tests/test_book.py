@@ -51,3 +51,117 @@ def test_glued_text_survives_myst_nb_unquoting():
 
 def test_glue_outside_a_kernel_returns_nothing_and_does_not_fail():
     assert glue("x", 1.5) is None
+
+
+# --- verify / argued ---------------------------------------------------------------------------
+
+import html as _html
+import json as _json
+
+from mlmath.book import METHODS, VerificationError, argued, verify
+
+
+def _records(capsys):
+    """verify() prints its record outside a kernel; the line is what the reader sees."""
+    return capsys.readouterr().out.strip().splitlines()
+
+
+def test_verify_passes_a_check_within_tolerance_and_says_how_it_was_checked(capsys):
+    verify("t-pass", "autograd", error=3.1e-16, tol=1e-12)
+    (line,) = _records(capsys)
+    assert line.startswith("✓ t-pass: autograd, rel. err 3 × 10⁻¹⁶") and "tolerance 1 × 10⁻¹²" in line
+
+
+def test_verify_fails_a_check_beyond_tolerance_naming_label_error_and_tolerance():
+    with pytest.raises(VerificationError, match=r"verify\('t-fail'\).*error 0\.002.*tolerance 1e-06"):
+        verify("t-fail", "numeric", error=2e-3, tol=1e-6)
+
+
+@pytest.mark.parametrize("error", [float("nan"), float("inf"), -1.0])
+def test_verify_refuses_an_error_that_is_not_a_measured_discrepancy(error):
+    with pytest.raises(VerificationError):
+        verify("t-bad", "numeric", error=error, tol=1.0)
+
+
+def test_sympy_exact_checks_read_exact(capsys):
+    verify("t-exact", "sympy", error=0, tol=0)
+    assert "SymPy, exact" in _records(capsys)[0]
+
+
+def test_monte_carlo_checks_report_samples_and_standard_errors(capsys):
+    verify("t-mc", "monte-carlo", error=1.3, tol=3, unit="sd", samples=200_000, seed=4)
+    assert "Monte Carlo, 200,000 samples, within 3 sd (1.3 sd)" in _records(capsys)[0]
+
+
+def test_a_peer_check_names_the_library(capsys):
+    verify("t-peer", "peer", error=2e-9, tol=1e-8, peer="SciPy")
+    assert "SciPy, rel. err 2 × 10⁻⁹" in _records(capsys)[0]
+    with pytest.raises(ValueError, match="peer="):
+        verify("t-peer", "peer", error=0, tol=1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"label": "two words"}, "label"),
+        ({"method": "eyeballed"}, "method"),
+        ({"unit": "furlongs"}, "unit"),
+        ({"tol": -1}, "tol"),
+        ({"error": "small"}, "error"),
+    ],
+)
+def test_verify_rejects_bad_arguments_naming_them(kwargs, name):
+    args = {"label": "t-args", "method": "numeric", "error": 0.0, "tol": 1.0, **kwargs}
+    with pytest.raises(ValueError, match=name):
+        verify(**args)
+
+
+def test_refutes_must_tell_the_wrong_version_apart(capsys):
+    verify("t-ref", "counterexample", error=1e-16, tol=1e-12, refutes=0.8)
+    assert "off by 8.0 × 10⁻¹" in _records(capsys)[0]
+    with pytest.raises(VerificationError, match="cannot tell"):
+        verify("t-ref", "counterexample", error=1e-16, tol=1e-12, refutes=1e-13)
+
+
+def test_argued_needs_a_reason_in_words(capsys):
+    argued("t-argued", "holds for every continuous function, not a finite set")
+    assert _records(capsys)[0].startswith("≈ t-argued: argued, not computed: holds")
+    with pytest.raises(ValueError, match="reason"):
+        argued("t-argued", "obvious")
+
+
+def test_in_a_kernel_the_record_carries_its_data_for_the_build(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.get_ipython", lambda: object())
+    monkeypatch.setattr("IPython.display.display", lambda bundle, raw: shown.append(bundle))
+    verify("t-kernel", "finite-differences", error=2e-10, tol=1e-8, seed=7)
+    (bundle,) = shown
+    payload = _json.loads(_html.unescape(bundle["text/html"].split('data-verify="')[1].split('"')[0]))
+    assert payload["label"] == "t-kernel" and payload["method"] == "finite-differences"
+    assert payload["error"] == 2e-10 and payload["tol"] == 1e-8 and payload["details"] == {"seed": 7}
+    assert payload["method"] in METHODS and "finite differences" in bundle["text/plain"]
+
+
+def test_use_style_sets_the_books_matplotlib_style():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from mlmath.book import STYLE, use_style
+
+    with plt.rc_context():
+        use_style()
+        assert all(plt.rcParams[key] == value for key, value in STYLE.items())
+
+
+def test_best_time_is_the_minimum_per_call():
+    import time
+
+    from mlmath.book import best_time
+
+    calls = []
+    t = best_time(lambda: (calls.append(1), time.sleep(0.002)), repeat=3, number=2)
+    assert len(calls) == 6 and 0.002 <= t < 0.05
+    with pytest.raises(ValueError, match="repeat"):
+        best_time(lambda: None, repeat=0)

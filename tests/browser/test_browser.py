@@ -119,3 +119,59 @@ def test_search_works_offline(browser, site_url):
     hits = tab.locator("#search-results ul.search li a").all_inner_texts()
     context.close()
     assert any("convolution" in hit.lower() for hit in hits), hits
+
+
+BADGE_PAGES = ["chapters/layers/linear.html", "chapters/signals/fourier.html", "chapters/optimization/convexity.html"]
+
+_CONTRAST_JS = """(el) => {
+  function rgb(s) { return s.match(/[\\d.]+/g).slice(0, 3).map(Number); }
+  function lum(c) { const v = c.map(x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+                    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; }
+  const style = getComputedStyle(el);
+  let bg = style.backgroundColor, node = el;
+  while (bg === 'rgba(0, 0, 0, 0)' && node.parentElement) { node = node.parentElement; bg = getComputedStyle(node).backgroundColor; }
+  const a = lum(rgb(style.color)), b = lum(rgb(bg));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("page", BADGE_PAGES)
+def test_a_badge_opens_by_keyboard_to_the_checks_code_and_numbers(page, browser, site_url):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in LOCAL_HOSTS else r.abort())
+    tab.goto(f"{site_url}/{page}", wait_until="networkidle")
+    badges = tab.locator("details.verified-badge")
+    assert badges.count() >= 1, f"no verified badge on {page}"
+    badge = badges.first
+    summary = badge.locator("summary")
+    assert "checked:" in summary.inner_text()
+    box_before = tab.locator("h1").first.bounding_box()
+    summary.focus()
+    tab.keyboard.press("Enter")
+    assert badge.evaluate("el => el.open"), "Enter on the badge did not open it"
+    panel = badge.locator(".verified-panel")
+    assert panel.is_visible()
+    text = panel.inner_text()
+    assert "tolerance" in text and "verify(" in text, text[:400]
+    assert tab.locator("h1").first.bounding_box() == box_before  # opening it moves nothing above it
+    for theme in ("light", "dark"):
+        tab.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+        ratio = summary.locator(".verified-text").evaluate(_CONTRAST_JS)
+        assert ratio >= 4.5, f"badge text contrast {ratio:.2f} in the {theme} theme"
+    # the link in the panel leads to the collapsed check cell and opens it
+    panel.locator("a.verified-goto").first.click()
+    target = tab.evaluate("decodeURIComponent(location.hash.slice(1))")
+    assert target.startswith("check-")
+    assert tab.locator(f"[id='{target}']").is_visible()
+    context.close()
+
+
+def test_the_ledger_lists_checks_and_no_unchecked_claims(browser, site_url):
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto(f"{site_url}/chapters/appendices/verification.html", wait_until="networkidle")
+    text = tab.locator("main").inner_text()
+    rows = tab.locator("table.verification-ledger tbody tr").count()
+    context.close()
+    assert "Unchecked claims: 0." in text and rows >= 95
