@@ -223,3 +223,82 @@ def test_js_divergence_is_symmetric_bounded_and_equals_entropy_form(pq):
 def test_bad_input_raises_value_error_naming_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ------------------------------------------------------------------ mutual information
+
+from mlmath.info import mutual_information  # noqa: E402
+import sklearn.metrics  # noqa: E402
+
+
+def test_mutual_information_matches_scikit_learn_on_a_contingency_table():
+    """mutual_info_score(contingency=counts) is I(X; Y) in nats of the empirical joint counts / total."""
+    rng = np.random.default_rng(21)
+    for shape in [(2, 2), (3, 5), (6, 4)]:
+        counts = rng.integers(0, 30, size=shape)
+        counts[0, 0] += 1
+        expected = sklearn.metrics.mutual_info_score(None, None, contingency=counts)
+        assert_allclose(mutual_information(counts / counts.sum()), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_mutual_information_matches_scikit_learn_on_labels():
+    rng = np.random.default_rng(22)
+    x = rng.integers(0, 4, size=500)
+    y = (x + rng.integers(0, 3, size=500)) % 5
+    counts = np.zeros((4, 5))
+    np.add.at(counts, (x, y), 1)
+    assert_allclose(mutual_information(counts / 500), sklearn.metrics.mutual_info_score(x, y), rtol=1e-12)
+
+
+def test_mutual_information_equals_entropy_identities_by_scipy():
+    """I = H(X) + H(Y) - H(X, Y) = H(X) - H(X | Y), the entropies from scipy.stats.entropy."""
+    rng = np.random.default_rng(23)
+    pxy = _random_distributions(rng, (4 * 3,), zero_fraction=0.3).reshape(4, 3)
+    px, py = pxy.sum(axis=1), pxy.sum(axis=0)
+    h_x, h_y, h_xy = (scipy.stats.entropy(p) for p in (px, py, pxy.ravel()))
+    assert_allclose(mutual_information(pxy), h_x + h_y - h_xy, rtol=1e-12)
+    keep = py > 0
+    h_x_given_y = np.sum(py[keep] * scipy.stats.entropy(pxy[:, keep] / py[keep], axis=0))
+    assert_allclose(mutual_information(pxy), h_x - h_x_given_y, rtol=1e-12)
+    assert_allclose(mutual_information(pxy), kl_divergence(pxy.ravel(), np.outer(px, py).ravel()), rtol=1e-12)
+
+
+def test_mutual_information_of_independent_and_of_identical_variables():
+    px, py = np.array([0.2, 0.5, 0.3]), np.array([0.6, 0.4])
+    assert mutual_information(np.outer(px, py)) == pytest.approx(0.0, abs=1e-15)
+    assert mutual_information(np.diag(px)) == pytest.approx(scipy.stats.entropy(px), rel=1e-14)  # I(X; X) = H(X)
+    assert mutual_information(np.diag(px).T) == mutual_information(np.diag(px))
+
+
+@SETTINGS
+@given(distributions(n=1))
+def test_mutual_information_is_symmetric_nonnegative_and_at_most_each_entropy(p):
+    k = p.shape[1]
+    rng = np.random.default_rng(k)
+    pxy = _random_distributions(rng, (k * 3,), zero_fraction=0.3).reshape(k, 3)
+    mi = mutual_information(pxy)
+    assert mi >= 0
+    assert_allclose(mi, mutual_information(pxy.T), rtol=1e-12, atol=1e-15)
+    assert mi <= min(entropy(pxy.sum(axis=1)), entropy(pxy.sum(axis=0))) + 1e-12
+
+
+def test_mutual_information_is_finite_for_tiny_entries():
+    pxy = np.array([[0.5, 1e-300], [1e-300, 0.5]])
+    pxy = pxy / pxy.sum()
+    assert_allclose(mutual_information(pxy), np.log(2), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: mutual_information([0.5, 0.5]), "pxy must be 2-D"),
+        (lambda: mutual_information(np.ones((2, 2, 1)) / 4), "pxy must be 2-D"),
+        (lambda: mutual_information([[0.5, 0.6], [0.0, -0.1]]), "pxy must be nonnegative"),
+        (lambda: mutual_information([[0.5, 0.2], [0.1, 0.1]]), "pxy must sum to 1"),
+        (lambda: mutual_information(np.zeros((0, 2))), "pxy must not be empty"),
+        (lambda: mutual_information([[0.5, np.nan], [0.25, 0.25]]), "pxy must be finite"),
+    ],
+)
+def test_mutual_information_bad_input_raises_value_error_naming_pxy(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -20,7 +20,7 @@ import numpy as np
 
 from ._validate import as_float_array, check_nonempty, check_same_shape, result_dtype
 
-__all__ = ["entropy", "cross_entropy", "kl_divergence", "js_divergence"]
+__all__ = ["entropy", "cross_entropy", "kl_divergence", "js_divergence", "mutual_information"]
 
 
 def _as_distribution(p, name: str) -> np.ndarray:
@@ -105,3 +105,28 @@ def js_divergence(p, q) -> np.ndarray:
     kl_pm = np.sum(p * (_safe_log(p) - log_m), axis=-1)
     kl_qm = np.sum(q * (_safe_log(q) - log_m), axis=-1)
     return (0.5 * (kl_pm + kl_qm))[()]
+
+
+def mutual_information(pxy) -> float:
+    """Mutual information ``I(X; Y)`` in nats of a joint probability table ``pxy (m, n)``.
+
+    ``pxy[i, j] = P(X = x_i, Y = y_j)``: two-dimensional, nonnegative, all
+    entries summing to 1. With the marginals ``p(x) = sum_j pxy[:, j]`` and
+    ``p(y) = sum_i pxy[i, :]``::
+
+        I(X; Y) = sum_ij pxy_ij log(pxy_ij / (p(x_i) p(y_j)))  =  KL(p(x, y) || p(x) p(y))
+                = H(X) + H(Y) - H(X, Y)  =  H(X) - H(X | Y)  >=  0,
+
+    zero exactly when the table is the product of its marginals (X and Y
+    independent). Computed term by term with ``0 log 0 = 0`` (always finite:
+    ``pxy_ij > 0`` implies ``p(x_i) p(y_j) > 0``) and ``log p(x_i) + log p(y_j)``
+    in place of the possibly underflowing product; round-off below zero is
+    clipped to 0.
+    """
+    pxy = as_float_array(pxy, "pxy", ndim=2)
+    _as_distribution(pxy.reshape(-1), "pxy")
+    pxy = pxy.astype(np.float64)
+    log_px, log_py = _safe_log(pxy.sum(axis=1)), _safe_log(pxy.sum(axis=0))
+    # log(p(x) p(y)) as a sum of logs: no underflow of the product for tiny entries
+    terms = pxy * (_safe_log(pxy) - log_px[:, None] - log_py[None, :])
+    return max(float(np.sum(terms)), 0.0)
