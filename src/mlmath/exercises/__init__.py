@@ -26,5 +26,6 @@ from ._checker import (
     stub_solution,
 )
 from . import foundations, generative, imaging, layers, optim, signals  # noqa: E402,F401  (registers their exercises)
+from . import embeddings, gp, graphs, info_theory, linalg, matgrad, ot, prob, rl, sparse  # noqa: E402,F401
 
 __all__ = ["BEGIN", "END", "EXERCISES", "CheckResult", "Exercise", "check", "list_exercises", "register", "solution_regions", "stub_solution"]

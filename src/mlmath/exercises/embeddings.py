@@ -1,0 +1,119 @@
+"""Coding exercises of the chapters *Word embeddings* and *Contrastive learning*."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..embeddings import info_nce, sgns_loss
+from ._checker import Case, Exercise, register
+
+WE = "chapters/more/word_embeddings"
+CL = "chapters/more/contrastive"
+
+
+def _sgns_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[1.0]]), np.array([[1.0]]), np.array([[[-1.0]]])),
+        (np.array([[40.0, 0.0]]), np.array([[40.0, 0.0]]), np.array([[[-40.0, 0.0]]])),  # saturated: gradients ~ 0
+        (np.array([[30.0]]), np.array([[-30.0]]), np.array([[[30.0], [1.0]]])),  # badly wrong: large gradients
+    ]
+    for n, k, d in ((2, 1, 3), (4, 3, 2), (8, 5, 6)):
+        cases.append((rng.normal(size=(n, d)), rng.normal(size=(n, d)), rng.normal(size=(n, k, d))))
+    return cases
+
+
+def _sppmi_reference(X, k):
+    """``max(log(X_ij N / (X_i. X_.j)) - log k, 0)`` where ``X_ij > 0``, ``0`` elsewhere."""
+    X = np.asarray(X, dtype=float)
+    rows, cols, total = X.sum(axis=1, keepdims=True), X.sum(axis=0, keepdims=True), X.sum()
+    out = np.zeros_like(X)
+    pos = X > 0
+    pmi = np.log(X * total / (rows * cols), where=pos, out=np.zeros_like(X))
+    out[pos] = np.maximum(pmi[pos] - np.log(k), 0.0)
+    return out
+
+
+def _sppmi_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[4.0]]), 1),
+        (np.array([[1.0, 0.0], [0.0, 1.0]]), 1),
+        (np.array([[1.0, 0.0], [0.0, 1.0]]), 5),
+        (np.array([[10.0, 1.0, 0.0], [1.0, 10.0, 1.0], [0.0, 1.0, 10.0]]), 2),
+    ]
+    for shape, k in (((3, 4), 1), ((5, 5), 3), ((6, 4), 10)):
+        X = rng.poisson(3.0, size=shape).astype(float)
+        X[0, 0] += 1.0  # never all zero
+        cases.append((X, k))
+    return cases
+
+
+def _pair_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[1.0]]), np.array([[1.0]]), 1.0),
+        (np.eye(2), np.eye(2), 0.5),
+        (np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([[1.0, 0.1], [0.2, 1.0], [-1.0, 1.0]]), 0.1),
+    ]
+    for n, d, tau in ((2, 3, 1.0), (4, 2, 0.2), (8, 5, 0.07)):
+        cases.append((rng.normal(size=(n, d)), rng.normal(size=(n, d)), tau))
+    return cases
+
+
+def _symmetric_reference(za, zb, temperature):
+    """``(info_nce(za, zb) + info_nce(zb, za)) / 2`` and its gradients."""
+    l1, da1, db1 = info_nce(za, zb, temperature)
+    l2, db2, da2 = info_nce(zb, za, temperature)
+    return float((l1 + l2) / 2), (da1 + da2) / 2, (db1 + db2) / 2
+
+
+def _cosine_reference(za, zb, temperature):
+    """InfoNCE on unit-normalised rows, with gradients through the normalisation."""
+    za, zb = np.asarray(za, dtype=float), np.asarray(zb, dtype=float)
+    na, nb = np.linalg.norm(za, axis=1, keepdims=True), np.linalg.norm(zb, axis=1, keepdims=True)
+    ua, ub = za / na, zb / nb
+    loss, dua, dub = info_nce(ua, ub, temperature)
+    dza = (dua - ua * np.sum(dua * ua, axis=1, keepdims=True)) / na
+    dzb = (dub - ub * np.sum(dub * ub, axis=1, keepdims=True)) / nb
+    return float(loss), dza, dzb
+
+
+register(
+    Exercise(
+        id="we-ex-sgns-grad",
+        chapter=WE,
+        title="The gradients of skip-gram with negative sampling",
+        name="sgns_grads",
+        signature="sgns_grads(v, u, u_neg) -> (dv, du, du_neg) of the mean SGNS loss, shaped like v (N, d), u (N, d), u_neg (N, K, d)",
+        reference=lambda v, u, u_neg: sgns_loss(v, u, u_neg)[1:],
+        cases=_sgns_cases,
+        outputs=("dv", "du", "du_neg"),
+    ),
+    Exercise(
+        id="we-ex-sppmi",
+        chapter=WE,
+        title="The shifted positive PMI matrix",
+        name="sppmi",
+        signature="sppmi(X, k) -> max(PMI(X) - log k, 0) where X > 0 and 0 elsewhere, shaped like X",
+        reference=_sppmi_reference,
+        cases=_sppmi_cases,
+    ),
+    Exercise(
+        id="cl-ex-symmetric",
+        chapter=CL,
+        title="The symmetric (two-directional) InfoNCE loss",
+        name="symmetric_info_nce",
+        signature="symmetric_info_nce(za, zb, temperature) -> (loss, dza, dzb) of (InfoNCE(a->b) + InfoNCE(b->a)) / 2",
+        reference=_symmetric_reference,
+        cases=_pair_cases,
+        outputs=("loss", "dza", "dzb"),
+    ),
+    Exercise(
+        id="cl-ex-cosine",
+        chapter=CL,
+        title="InfoNCE on normalised embeddings",
+        name="cosine_info_nce",
+        signature="cosine_info_nce(za, zb, temperature) -> (loss, dza, dzb) with logits cos(za_i, zb_j) / temperature",
+        reference=_cosine_reference,
+        cases=_pair_cases,
+        outputs=("loss", "dza", "dzb"),
+    ),
+)

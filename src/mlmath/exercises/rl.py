@@ -1,0 +1,92 @@
+"""Coding exercises of the chapter *Policy gradients*."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..rl import bandit_optimal_baseline, bandit_policy_gradient
+from ._checker import Case, Exercise, register
+
+PG = "chapters/more/policy_gradients"
+
+
+def _bandit_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([0.0, 0.0]), np.array([1.0, 0.0])),
+        (np.array([0.0, 0.0, 0.0]), np.array([1.0, 2.0, 3.0])),
+        (np.array([1000.0, 0.0, -1000.0]), np.array([1.0, 2.0, 3.0])),  # needs a stable softmax
+        (np.array([2.0, -1.0]), np.array([5.0, 5.0])),  # equal rewards: the gradient is 0
+    ]
+    for k in (2, 4, 7):
+        cases.append((rng.normal(size=k) * 2, rng.normal(size=k)))
+    return cases
+
+
+def _baseline_cases(rng: np.random.Generator) -> list[Case]:
+    # a deterministic policy has a zero score and no optimal baseline: keep the policies soft
+    cases: list[Case] = [
+        (np.array([0.0, 0.0]), np.array([1.0, 0.0])),
+        (np.array([0.0, 0.0, 0.0]), np.array([1.0, 2.0, 3.0])),
+        (np.array([5.0, 0.0, -5.0]), np.array([1.0, 2.0, 3.0])),
+        (np.array([2.0, -1.0]), np.array([5.0, 5.0])),  # equal rewards: b* is that reward
+    ]
+    for k in (2, 4, 7):
+        cases.append((rng.normal(size=k) * 2, rng.normal(size=k)))
+    return cases
+
+
+def _episode_gradient_reference(theta, states, actions, rewards, gamma):
+    """``sum_t gamma^t G_t (e_{a_t} - pi(.|s_t))`` placed in row ``s_t``; a plain loop over the steps."""
+    theta = np.asarray(theta, dtype=float)
+    z = theta - theta.max(axis=1, keepdims=True)
+    pi = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    grad = np.zeros_like(theta)
+    T = len(states)
+    for t in range(T):
+        G = sum(gamma ** (k - t) * rewards[k] for k in range(t, T))
+        score = -pi[states[t]].copy()
+        score[actions[t]] += 1.0
+        grad[states[t]] += gamma**t * G * score
+    return grad
+
+
+def _episode_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.zeros((1, 2)), np.array([0]), np.array([1]), np.array([1.0]), 1.0),
+        (np.zeros((2, 2)), np.array([0, 1]), np.array([1, 0]), np.array([0.0, 1.0]), 0.5),
+        (np.array([[0.0, 1.0], [2.0, -1.0]]), np.array([0, 0, 1]), np.array([1, 1, 0]), np.array([-1.0, 0.0, 2.0]), 0.9),
+    ]
+    for s, a, T in ((3, 2, 5), (4, 4, 8), (6, 3, 20)):
+        cases.append((rng.normal(size=(s, a)), rng.integers(s, size=T), rng.integers(a, size=T), rng.normal(size=T), float(rng.uniform(0.5, 1.0))))
+    return cases
+
+
+register(
+    Exercise(
+        id="pg-ex-bandit-grad",
+        chapter=PG,
+        title="The exact gradient of a softmax bandit",
+        name="bandit_grad",
+        signature="bandit_grad(theta, r) -> dJ/dtheta for J = softmax(theta) . r, shape (K,)",
+        reference=bandit_policy_gradient,
+        cases=_bandit_cases,
+    ),
+    Exercise(
+        id="pg-ex-optimal-baseline",
+        chapter=PG,
+        title="The variance-optimal constant baseline",
+        name="optimal_baseline",
+        signature="optimal_baseline(theta, r) -> b* = E[R ||g||^2] / E[||g||^2] for the softmax bandit (a number)",
+        reference=bandit_optimal_baseline,
+        cases=_baseline_cases,
+    ),
+    Exercise(
+        id="pg-ex-episode-grad",
+        chapter=PG,
+        title="The REINFORCE gradient of one episode",
+        name="episode_gradient",
+        signature="episode_gradient(theta, states, actions, rewards, gamma) -> sum_t gamma^t G_t grad log pi(a_t|s_t), shape (S, A)",
+        reference=_episode_gradient_reference,
+        cases=_episode_cases,
+    ),
+)
