@@ -15,6 +15,11 @@ def _elementwise(f, value):
     return tuple(f(v) for v in value) if isinstance(value, tuple) else f(value)
 
 
+def _reference(ex):
+    """The reference function, fetched before an answer runs (while it runs, the checker hides it)."""
+    return object.__getattribute__(ex, "reference")
+
+
 def _first_case(ex):
     return min(ex.cases(np.random.default_rng(0)), key=lambda case: sum(int(np.size(a)) for a in case))
 
@@ -35,7 +40,7 @@ def test_reference_is_accepted(ex):
 
 @pytest.mark.parametrize("ex", FUNCTION_EXERCISES, ids=lambda ex: ex.id)
 def test_wrong_values_are_reported_with_the_smallest_failing_input(ex):
-    wrong = lambda *args: _elementwise(lambda v: np.asarray(v, dtype=float) + 1.0, ex.reference(*args))
+    wrong = lambda *args: _elementwise(lambda v: np.asarray(v, dtype=float) + 1.0, _reference(ex)(*args))
     result = check(ex.id, wrong)
     assert not result.passed
     assert "wrong values" in result.message and "expected" in result.message and "got" in result.message
@@ -55,14 +60,14 @@ def test_crashing_answer_is_reported_not_raised(ex):
 
 @pytest.mark.parametrize("ex", FUNCTION_EXERCISES, ids=lambda ex: ex.id)
 def test_nan_answer_is_reported(ex):
-    nan = lambda *args: _elementwise(lambda v: np.full(np.shape(v), np.nan), ex.reference(*args))
+    nan = lambda *args: _elementwise(lambda v: np.full(np.shape(v), np.nan), _reference(ex)(*args))
     result = check(ex.id, nan)
     assert not result.passed and "NaN" in result.message
 
 
 @pytest.mark.parametrize("ex", FUNCTION_EXERCISES, ids=lambda ex: ex.id)
 def test_misshaped_answer_is_reported(ex):
-    misshaped = lambda *args: _elementwise(lambda v: np.asarray(v)[..., None], ex.reference(*args))
+    misshaped = lambda *args: _elementwise(lambda v: np.asarray(v)[..., None], _reference(ex)(*args))
     result = check(ex.id, misshaped)
     assert not result.passed and "wrong shape" in result.message
 
@@ -125,11 +130,11 @@ def test_unbalanced_markers_raise_value_error(code):
 def test_complex_answers_are_compared_in_real_and_imaginary_parts():
     ex = EXERCISES["fourier-ex-radix2"]
     assert check(ex.id, lambda x: np.fft.fft(x)).passed
-    conjugate = check(ex.id, lambda x: np.conj(ex.reference(x)))  # same real parts, wrong imaginary parts
+    conjugate = check(ex.id, lambda x: np.conj(_reference(ex)(x)))  # same real parts, wrong imaginary parts
     assert not conjugate.passed and "wrong values" in conjugate.message
-    real_part = check(ex.id, lambda x: ex.reference(x).real)
+    real_part = check(ex.id, lambda x: _reference(ex)(x).real)
     assert not real_part.passed and "wrong values" in real_part.message
-    nan = check(ex.id, lambda x: ex.reference(x) * complex(1.0, np.nan))
+    nan = check(ex.id, lambda x: _reference(ex)(x) * complex(1.0, np.nan))
     assert not nan.passed and "NaN" in nan.message
 
 
@@ -144,10 +149,10 @@ def test_tuple_answers_are_compared_element_by_element():
     ex = EXERCISES["norm-ex-layernorm-grad"]
     assert ex.outputs == ("dx", "dgamma", "dbeta")
     assert check(ex.id, ex.reference).passed
-    assert check(ex.id, lambda *args: list(ex.reference(*args))).passed  # a list is as good as a tuple
+    assert check(ex.id, lambda *args: list(_reference(ex)(*args))).passed  # a list is as good as a tuple
 
     def answer(change):
-        return lambda *args: change(*ex.reference(*args))
+        return lambda *args: change(*_reference(ex)(*args))
 
     only_dx = check(ex.id, answer(lambda dx, dgamma, dbeta: dx))
     assert not only_dx.passed and "returned ndarray, expected a tuple of 3 arrays (dx, dgamma, dbeta)" in only_dx.message
@@ -162,3 +167,110 @@ def test_tuple_answers_are_compared_element_by_element():
     assert not nan.passed and "element 0 (dx): returned NaN" in nan.message
     swapped = check(ex.id, answer(lambda dx, dgamma, dbeta: (dx, dbeta, dgamma)))  # same shapes, wrong order
     assert not swapped.passed and "element 1 (dgamma): wrong values" in swapped.message
+
+
+# --- a checker students cannot break or fool -------------------------------------------------
+
+import sys
+import time
+
+from mlmath.exercises import Exercise
+
+LINEAR = "fc-ex-weight-grad"  # a function exercise with array inputs
+
+
+def _right(exercise_id):
+    return _reference(EXERCISES[exercise_id])
+
+
+def test_an_endless_loop_is_stopped_and_reported():
+    def loops(*args):
+        while True:
+            pass
+
+    start = time.perf_counter()
+    result = check(LINEAR, loops, time_limit=0.5)
+    assert time.perf_counter() - start < 5
+    assert not result.passed and "did not finish within the time limit of 0.5 s" in result.message
+
+
+def test_a_string_answer_is_reported_in_words_not_raised():
+    result = check(LINEAR, lambda *args: "the gradient")
+    assert not result.passed and "returned a str ('the gradient'), not numbers" in result.message
+
+
+def test_reading_the_expected_value_from_the_checkers_frame_does_not_pass():
+    def cheat(*args):
+        return sys._getframe(1).f_locals["expected"]
+
+    result = check(LINEAR, cheat)
+    assert not result.passed and "raised KeyError" in result.message
+
+
+def test_the_reference_is_out_of_reach_while_an_answer_runs():
+    def cheat(*args):
+        return EXERCISES[LINEAR].reference(*args)
+
+    result = check(LINEAR, cheat)
+    assert not result.passed and "cannot be used while your answer is being checked" in result.message
+    assert callable(EXERCISES[LINEAR].reference)  # and back afterwards
+
+
+def test_exit_inside_an_answer_is_reported_not_escaping():
+    result = check(LINEAR, lambda *args: sys.exit(3))
+    assert not result.passed and "called exit() (SystemExit: 3)" in result.message
+
+
+def test_a_float32_answer_is_compared_at_float32_precision():
+    right = _right(LINEAR)
+    result = check(LINEAR, lambda *args: np.asarray(right(*args), dtype=np.float32))
+    assert result.passed and "float32" in result.message
+    wrong = check(LINEAR, lambda *args: np.asarray(right(*args), dtype=np.float32) * np.float32(1.01))
+    assert not wrong.passed and "compared at float32 precision" in wrong.message
+
+
+def test_an_inf_answer_says_inf():
+    right = _right(LINEAR)
+    result = check(LINEAR, lambda *args: np.full(np.shape(right(*args)), np.inf))
+    assert not result.passed and "returned inf" in result.message and "nan" not in result.message.lower()
+
+
+def test_printed_output_is_captured_and_summarised(capsys):
+    right = _right(LINEAR)
+
+    def chatty(*args):
+        print("debugging: shapes", [np.shape(a) for a in args])
+        return right(*args) + 1.0
+
+    result = check(LINEAR, chatty)
+    assert capsys.readouterr().out == ""
+    assert not result.passed and "your function printed" in result.message and "debugging: shapes" in result.message
+
+
+@pytest.fixture
+def symbolic_exercise(monkeypatch):
+    import sympy as sp
+
+    x, y = sp.symbols("x y", real=True)
+    ex = Exercise(id="t-sym", chapter="chapters/test", title="Gradient of x^2 y", name="grad",
+                  reference=lambda: sp.Matrix([2 * x * y, x**2]), cases=None, symbols=("x", "y"))
+    monkeypatch.setitem(EXERCISES, ex.id, ex)
+    return ex
+
+
+def test_a_formula_equal_to_the_reference_passes_exactly(symbolic_exercise):
+    import sympy as sp
+
+    x, y = sp.symbols("x y")
+    assert "SymPy simplifies the difference to 0" in check("t-sym", sp.Matrix([2 * x * y, x * x])).message
+    assert check("t-sym", "Matrix([[2*x*y], [x**2]])").passed
+
+
+def test_a_wrong_formula_is_answered_with_a_counterexample_point(symbolic_exercise):
+    result = check("t-sym", "Matrix([[2*x*y], [2*x]])")
+    assert not result.passed and "not the same formula: at x = " in result.message
+
+
+def test_a_formula_in_unknown_symbols_or_unreadable_is_reported(symbolic_exercise):
+    assert "uses z" in check("t-sym", "Matrix([[2*z], [x]])").message
+    assert "SymPy cannot read" in check("t-sym", "Matrix([[2*x*y], [x**2]]").message

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
+import signal
 import textwrap
+import threading
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -35,6 +39,9 @@ class Exercise:
     ``sum(dy * forward(x))``.
     A reference that returns a tuple of arrays (``(dx, dgamma, dbeta)``) is
     compared element by element; ``outputs`` names the elements in reports.
+    A *symbolic* exercise has ``symbols`` (names) and ``cases=None``:
+    ``reference()`` returns a SymPy expression (or matrix) in those symbols,
+    and the answer is a SymPy expression or a string SymPy parses.
     """
 
     id: str
@@ -48,6 +55,13 @@ class Exercise:
     signature: str = ""
     forward: Callable[[np.ndarray], np.ndarray] | None = None
     outputs: tuple[str, ...] = ()
+    symbols: tuple[str, ...] = ()  # a symbolic exercise: the answer is a formula in these symbols
+    domain: tuple[float, float] = (-2.0, 2.0)  # where a symbolic answer is sampled when SymPy cannot decide
+
+    def __getattribute__(self, name: str):
+        if name == "reference" and _ANSWER_RUNNING.active:
+            raise RuntimeError("the reference solution cannot be used while your answer is being checked")
+        return object.__getattribute__(self, name)
 
 
 @dataclass
@@ -71,6 +85,8 @@ class CheckResult:
 
 
 EXERCISES: dict[str, Exercise] = {}
+_ANSWER_RUNNING = threading.local()
+_ANSWER_RUNNING.active = False
 
 
 def register(*exercises: Exercise) -> None:
@@ -96,11 +112,15 @@ def _describe(value) -> str:
         arr = np.asarray(value)
     except ValueError:  # a ragged list
         return "[" + ", ".join(_describe(v) for v in value) + "]"
-    if arr.dtype != object and arr.size <= 12:
-        return np.array2string(arr, precision=4, separator=", ") if arr.ndim else f"{arr.item():.6g}"
-    if arr.dtype != object:
-        return f"array of shape {arr.shape}"
-    return repr(value)
+    if arr.dtype.kind not in "biufc":  # strings, objects, ...: say what it is
+        text = repr(value)
+        return text if len(text) <= 80 else text[:77] + "..."
+    if arr.size <= 12:
+        if arr.ndim:
+            return np.array2string(arr, precision=4, separator=", ")
+        item = arr.item()
+        return f"{item:.6g}" if not isinstance(item, complex) else f"{item:.6g}"
+    return f"array of shape {arr.shape}" + (f" ({arr.dtype})" if arr.dtype != np.float64 else "")
 
 
 def _copy(arg):
@@ -128,6 +148,10 @@ def _compare(expected, got, rtol: float, atol: float) -> str | None:
         arr = np.asarray(value)
         return arr.astype(complex) if np.iscomplexobj(arr) else np.asarray(value, dtype=float)
 
+    if got is None:
+        return "returned None (did you forget `return`?)"
+    if isinstance(got, (str, bytes)):
+        return f"returned a {type(got).__name__} ({_describe(got)}), not numbers"
     try:
         got_arr = numbers(got)
     except (TypeError, ValueError):
@@ -137,10 +161,25 @@ def _compare(expected, got, rtol: float, atol: float) -> str | None:
         return f"wrong shape: expected {exp_arr.shape}, got {got_arr.shape}"
     if np.any(np.isnan(got_arr)) and not np.any(np.isnan(exp_arr)):
         return "returned NaN"
+    if np.any(np.isinf(got_arr)) and not np.any(np.isinf(exp_arr)):
+        return "returned inf (an overflow?)"
+    precision = _precision_of(got)
+    if precision is not None:  # a float32/float16 answer is compared to its own precision
+        eps = float(np.finfo(precision).eps)
+        rtol, atol = max(rtol, 100 * eps), max(atol, 100 * eps * float(np.max(np.abs(exp_arr), initial=0.0)))
     if np.iscomplexobj(got_arr) or np.iscomplexobj(exp_arr):
         got_arr, exp_arr = np.stack([got_arr.real, got_arr.imag]), np.stack([exp_arr.real, exp_arr.imag])
     if not np.allclose(got_arr, exp_arr, rtol=rtol, atol=atol, equal_nan=True):
-        return f"wrong values (largest relative difference {relative_error(got_arr, exp_arr):.2e})"
+        note = f", compared at {np.dtype(precision).name} precision" if precision is not None else ""
+        return f"wrong values (largest relative difference {relative_error(got_arr, exp_arr):.2e}{note})"
+    return None
+
+
+def _precision_of(value):
+    """The dtype of a reduced-precision float answer (float32, float16), else ``None``."""
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and np.dtype(dtype).kind in "fc" and np.finfo(dtype).eps > np.finfo(np.float64).eps:
+        return np.dtype(dtype)
     return None
 
 
@@ -167,53 +206,169 @@ def _compare_answer(expected, got, rtol: float, atol: float, names: tuple[str, .
     return None, expected, got
 
 
-def check(exercise_id: str, answer, seed: int = 0) -> CheckResult:
-    """Check a student's ``answer`` (a function, or a value) for ``exercise_id``.
+class _TimeLimit(Exception):
+    """Raised inside the student's code when it runs past the time limit."""
 
-    Functions are called on copies of every test input, smallest first; the
-    smallest input on which the answer is wrong, raises or returns NaN or a
-    wrong shape is reported with the expected and the actual output.
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None):
+    """Interrupt the block after ``seconds`` (SIGALRM; only in the main thread, elsewhere no limit)."""
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise _TimeLimit()
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@dataclass
+class _Run:
+    """What one call of the student's function did: its result, or how it failed, and what it printed."""
+
+    value: Any = None
+    failure: str | None = None  # words for the student
+    not_implemented: bool = False
+    printed: str = ""
+
+
+def _call_answer(answer, args, time_limit: float | None) -> _Run:
+    """Call ``answer(*args)`` where it cannot see any expected value, with a time limit, capturing output."""
+    out = io.StringIO()
+    run = _Run()
+    _ANSWER_RUNNING.active = True
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), _time_limit(time_limit), \
+                warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            run.value = answer(*args)
+    except NotImplementedError:
+        run.not_implemented = True
+    except _TimeLimit:
+        run.failure = f"did not finish within the time limit of {time_limit:g} s (an endless loop?)"
+    except SystemExit as exc:
+        run.failure = f"called exit() (SystemExit: {exc.code!r}); return a value instead"
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # the student's code may fail in any way; report it, never crash
+        run.failure = "raised " + traceback.format_exception_only(type(exc), exc)[-1].strip()
+    finally:
+        _ANSWER_RUNNING.active = False
+    run.printed = out.getvalue()
+    return run
+
+
+def _printed_note(printed: str) -> str:
+    lines = [line for line in printed.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    first = lines[0] if len(lines[0]) <= 60 else lines[0][:57] + "..."
+    return f"\n  (your function printed {len(lines)} line{'s' if len(lines) != 1 else ''}, the first: {first!r})"
+
+
+def check(exercise_id: str, answer, seed: int = 0, time_limit: float | None = 10.0) -> CheckResult:
+    """Check a student's ``answer`` (a function, a value, or a formula) for ``exercise_id``.
+
+    Functions are called on copies of every test input, smallest first, each
+    call limited to ``time_limit`` seconds (in the main thread), with its
+    printed output captured, and before any expected value is computed: the
+    answer cannot read the reference's results. Then the outputs are compared;
+    the smallest input on which the answer is wrong, raises, exits, loops,
+    returns NaN, inf, a string or a wrong shape is reported in words with the
+    expected and the actual output. A float32 answer is compared at float32
+    precision. Symbolic exercises accept a SymPy expression or a string.
     """
     if exercise_id not in EXERCISES:
         known = ", ".join(sorted(EXERCISES))
         raise ValueError(f"exercise_id must be one of {known}; got {exercise_id!r}")
     ex = EXERCISES[exercise_id]
+    if ex.symbols:
+        return _check_symbolic(ex, answer, seed)
     if ex.cases is None:
         return _check_value(ex, answer)
     cases = sorted(ex.cases(np.random.default_rng(seed)), key=_case_size)
     if not callable(answer):
         return CheckResult(exercise_id, False, f"{ex.title}: expected a function `{ex.signature or ex.name}`, got {type(answer).__name__}")
-    for number, case in enumerate(cases, start=1):
-        expected = ex.reference(*[_copy(a) for a in case])
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                got = answer(*[_copy(a) for a in case])
-        except NotImplementedError:
+    runs: list[_Run] = []
+    for case in cases:  # first the answer on every input, with no expected value anywhere in reach
+        runs.append(_call_answer(answer, [_copy(a) for a in case], time_limit))
+        if runs[-1].failure or runs[-1].not_implemented:
+            break
+    printed = "".join(run.printed for run in runs)
+    for number, (case, run) in enumerate(zip(cases, runs), start=1):
+        if run.not_implemented:
             return CheckResult(exercise_id, False, f"{ex.title}: not implemented yet (the function raises NotImplementedError)", number - 1, case)
-        except Exception as exc:  # the student's code may fail in any way; report it, never crash
-            where = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        expected = ex.reference(*[_copy(a) for a in case])
+        if run.failure:
             return CheckResult(
                 exercise_id,
                 False,
-                f"{ex.title}: your function raised {where}\n  on input: {_case_text(case)}\n  expected: {_describe(expected)}",
+                f"{ex.title}: your function {run.failure}\n  on input: {_case_text(case)}\n  expected: {_describe(expected)}"
+                + _printed_note(printed),
                 number - 1,
                 case,
             )
-        problem, expected_part, got_part = _compare_answer(expected, got, ex.rtol, ex.atol, ex.outputs)
+        problem, expected_part, got_part = _compare_answer(expected, run.value, ex.rtol, ex.atol, ex.outputs)
         if problem:
             message = f"{ex.title}: {problem}\n  on input: {_case_text(case)}\n  expected: {_describe(expected_part)}\n  got:      {_describe(got_part)}"
             if ex.forward is not None and problem.startswith("wrong values"):
                 message += "\n  " + _gradient_check_message(ex.forward, answer, case)
-            return CheckResult(exercise_id, False, message, number - 1, case)
+            return CheckResult(exercise_id, False, message + _printed_note(printed), number - 1, case)
     sizes = sorted({tuple(np.shape(a)) for case in cases for a in case})
     message = (
         f"{ex.title}: correct on all {len(cases)} inputs tried (shapes {', '.join(str(s) for s in sizes[:6])}"
         f"{', ...' if len(sizes) > 6 else ''}; seed {seed})"
     )
+    precision = _precision_of(runs[-1].value) if runs else None
+    if precision is not None:
+        message += f"; your answers are {precision.name}, compared at that precision"
     if ex.forward is not None:
         message += "; " + _gradient_check_message(ex.forward, answer, cases[-1])
-    return CheckResult(exercise_id, True, message, len(cases))
+    return CheckResult(exercise_id, True, message + _printed_note(printed), len(cases))
+
+
+def _check_symbolic(ex: Exercise, answer, seed: int, points: int = 20, rtol: float = 1e-9) -> CheckResult:
+    """A formula: equal to the reference exactly (SymPy simplifies the difference to 0), or else on
+    ``points`` random points of ``ex.domain``; a point where they differ is the counterexample."""
+    import sympy as sp
+
+    if answer is None or answer is Ellipsis:
+        return CheckResult(ex.id, False, f"{ex.title}: no answer yet (got {answer!r})")
+    symbols = sp.symbols(ex.symbols, real=True)
+    names = dict(zip(ex.symbols, symbols))
+    try:
+        got = sp.sympify(answer, locals=names) if isinstance(answer, str) else sp.sympify(answer)
+        got = got.subs({sp.Symbol(n): s for n, s in names.items()})  # symbols made without real=True
+    except (sp.SympifyError, SyntaxError, TypeError) as exc:
+        return CheckResult(ex.id, False, f"{ex.title}: SymPy cannot read your answer {answer!r} ({type(exc).__name__})")
+    expected = sp.sympify(ex.reference()).subs({sp.Symbol(n): s for n, s in names.items()})
+    strangers = sorted(str(s) for s in getattr(got, "free_symbols", set()) - set(symbols))
+    if strangers:
+        return CheckResult(ex.id, False, f"{ex.title}: your answer uses {', '.join(strangers)}; the exercise's symbols are {', '.join(ex.symbols)}")
+    if getattr(got, "shape", ()) != getattr(expected, "shape", ()):
+        return CheckResult(ex.id, False, f"{ex.title}: wrong shape: expected {getattr(expected, 'shape', 'a scalar')}, got {getattr(got, 'shape', 'a scalar')}")
+    difference = sp.simplify(got - expected)
+    if (difference.is_zero_matrix if hasattr(difference, "is_zero_matrix") else difference == 0):
+        return CheckResult(ex.id, True, f"{ex.title}: correct (SymPy simplifies the difference to 0)", 1)
+    f_got, f_exp = sp.lambdify(symbols, got, "numpy"), sp.lambdify(symbols, expected, "numpy")
+    rng = np.random.default_rng(seed)
+    low, high = ex.domain
+    for k in range(points):
+        point = rng.uniform(low, high, size=len(symbols))
+        with np.errstate(all="ignore"):
+            a, b = np.asarray(f_got(*point), dtype=complex), np.asarray(f_exp(*point), dtype=complex)
+        if not np.allclose(a, b, rtol=rtol, atol=rtol, equal_nan=False):
+            at = ", ".join(f"{n} = {v:.4g}" for n, v in zip(ex.symbols, point))
+            return CheckResult(ex.id, False, f"{ex.title}: not the same formula: at {at} yours gives {_describe(a.real if not np.iscomplexobj(b) or not b.imag.any() else a)}, "
+                                             f"the reference {_describe(b.real if not b.imag.any() else b)}", k + 1, tuple(point))
+    return CheckResult(ex.id, True, f"{ex.title}: correct (equal on {points} random points in [{low:g}, {high:g}]; SymPy could not simplify the difference)", points)
 
 
 def _check_value(ex: Exercise, answer) -> CheckResult:
