@@ -8,13 +8,14 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JB_FLAGS := -n -W --keep-going
 
-.PHONY: book student test unit browser-check bench clean
+.PHONY: book student test unit browser-check bench clean lock
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	bash scripts/fetch_thebe.sh
+	bash scripts/fetch_node_tools.sh
 	@touch $(STAMP)
 
 book: $(STAMP)
@@ -45,3 +46,15 @@ bench: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# requirements.txt: the exact pins, resolved by pip-tools from the direct dependencies in
+# pyproject.toml (the book and test extras). Keeps existing pins unless they no longer fit;
+# `make lock UPGRADE=1` moves every pin to the newest release. torch resolves to the CPU build
+# on this machine's wheel folder (a CUDA build is several GB).
+lock: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check pip-tools==7.6.2
+	$(VENV)/bin/pip-compile --quiet --extra book --extra test --strip-extras --no-emit-index-url \
+		--no-emit-find-links $(if $(UPGRADE),--upgrade) --output-file requirements.txt pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--constraint requirements.txt --output-file binder/requirements.txt binder/requirements.in
+	$(PY) scripts/binder_torch_cpu.py binder/requirements.txt

@@ -30,3 +30,54 @@ def test_every_public_name_of_the_api_contract_exists():
     }
     missing = [f"{mod}.{name}" for mod, names in contract.items() for name in names if not callable(getattr(getattr(mlmath, mod), name, None))]
     assert missing == []
+
+
+def test_the_built_wheel_installs_alone_in_a_clean_venv_and_every_module_imports(tmp_path):
+    """What a Colab notebook's install line does: the wheel and its declared dependencies, nothing else.
+
+    No editable install, no --no-deps: if a module imports a package that pyproject.toml does not
+    declare, the import fails here.
+    """
+    import pathlib
+    import venv
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    wheels = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(root)], check=True)
+    (wheel,) = wheels.glob("mlmath-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)], check=True)
+    code = (
+        "import importlib, pkgutil, sys, mlmath\n"
+        "names = [m.name for m in pkgutil.walk_packages(mlmath.__path__, 'mlmath.')]\n"
+        "for name in names: importlib.import_module(name)\n"
+        "assert 'torch' not in sys.modules\n"
+        "print(mlmath.__version__, len(names))\n"
+    )
+    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    version, count = out.stdout.split()
+    import mlmath
+
+    assert version == mlmath.__version__ and int(count) >= 20
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(f"mlmath-{version}.dist-info/METADATA").decode()
+        shipped = archive.namelist()
+    assert "License-Expression: MIT" in metadata and "License-File: LICENSE" in metadata
+    assert any(name.endswith("licenses/LICENSE") for name in shipped)
+
+
+def test_binder_installs_the_book_without_test_tooling_and_a_cpu_torch():
+    import pathlib
+    import re
+
+    binder = pathlib.Path(__file__).resolve().parent.parent / "binder"
+    pins = {m.group(1).lower(): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==(\S+)", (binder / "requirements.txt").read_text(), re.M)}
+    assert not {"pytest", "hypothesis", "playwright", "pip-tools"} & set(pins)
+    assert pins["torch"].endswith("+cpu") and "download.pytorch.org/whl/cpu" in (binder / "requirements.txt").read_text()
+    assert {"jupyter-book", "jupyterlab-myst", "scipy", "numpy"} <= set(pins)
+    assert (binder / "runtime.txt").read_text().strip() == "python-3.11"
