@@ -37,6 +37,7 @@ from sphinx.util import logging
 LOGGER = logging.getLogger(__name__)
 CLAIM_TYPES = ("theorem", "proposition", "lemma", "corollary", "property")
 RECORD = re.compile(r'data-verify="([^"]*)"')
+AUTO_LABEL = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 STATIC = Path(__file__).parent / "static"
 SECONDS = [0.0]  # time spent in this extension's handlers during this build (see report())
 
@@ -103,9 +104,15 @@ def _records(doctree) -> list[dict]:
     return records
 
 
-def _inside_definition(node) -> bool:
+def _inside(node, realtypes) -> bool:
+    """Whether ``node`` sits in a ``{prf:...}`` box of one of ``realtypes`` (an equation in a definition
+    defines; one in a proof is a step of the argument, checked with its theorem)."""
+    from sphinx_proof.nodes import proof_node
+
     while node is not None:
-        if node.get("realtype") == "definition" if isinstance(node, nodes.Element) else False:
+        if isinstance(node, nodes.Element) and node.get("realtype") in realtypes:
+            return True
+        if "proof" in realtypes and isinstance(node, proof_node):  # {prf:proof} nodes carry no realtype
             return True
         node = node.parent
     return False
@@ -124,7 +131,9 @@ def _claims(doctree) -> list[tuple[nodes.Element, str, str, str]]:
                 title = title[1:-1]
             found.append((node, realtype, label if explicit else "", title))
         elif isinstance(node, nodes.math_block) and node.get("label"):
-            if "definition" in node.get("classes", []) or _inside_definition(node.parent):
+            if AUTO_LABEL.match(node["label"]):  # amsmath environments get a generated label: not a claim
+                continue
+            if "definition" in node.get("classes", []) or _inside(node.parent, ("definition", "proof")):
                 continue
             found.append((node, "equation", node["label"], ""))
     return found

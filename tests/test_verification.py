@@ -58,6 +58,17 @@ gap = max(abs(sum(range(1, n + 1)) - n * (n + 1) // 2) for n in range(50))
 verify("t-thm-gauss", "enumeration", error=gap, tol=0, unit="count", cases=50)
 ```
 
+```{prf:proof}
+Steps of a proof are checked with their theorem:
+$$ \\sum_{k=1}^{n+1} k = \\frac{n(n+1)}{2} + n + 1 $$ (t-step)
+```
+
+An amsmath environment (it gets a generated label) is not a claim:
+
+\\begin{align}
+a &= b
+\\end{align}
+
 ```{prf:definition} A definition needs no check
 :label: t-def-free
 ```
