@@ -165,3 +165,10 @@ def test_best_time_is_the_minimum_per_call():
     assert len(calls) == 6 and 0.002 <= t < 0.05
     with pytest.raises(ValueError, match="repeat"):
         best_time(lambda: None, repeat=0)
+
+
+def test_fmt_handles_subnormals_and_refuses_zero_digits():
+    assert fmt(5e-324) == "4.94 × 10⁻³²⁴"
+    assert fmt_sci(1.5e308) == "1.5 × 10³⁰⁸"
+    with pytest.raises(ValueError, match="digits"):
+        fmt_sci(3.1e-16, 0)

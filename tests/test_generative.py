@@ -457,3 +457,37 @@ BETAS = linear_beta_schedule(T=10)
 def test_bad_input_raises_value_error_naming_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# --- no silent overflow where the true result is finite ------------------------------------------
+
+def test_reparameterize_with_zero_noise_and_a_huge_log_variance_returns_the_mean():
+    from mlmath.generative import reparameterize
+
+    z = reparameterize(np.array([1.5]), np.array([2000.0]), np.array([0.0]))
+    np.testing.assert_array_equal(z, [1.5])
+
+
+def test_affine_coupling_of_zero_with_a_huge_scale_is_the_shift_and_inverts():
+    from mlmath.generative import affine_coupling, affine_coupling_inverse
+
+    mask = np.array([True, False])
+    x, s, t = np.array([[3.0, 0.0]]), np.array([[0.0, 800.0]]), np.array([[0.0, 2.0]])
+    y, _ = affine_coupling(x, mask, s, t)
+    np.testing.assert_array_equal(y, [[3.0, 2.0]])
+    back, _ = affine_coupling_inverse(y, mask, s, t)
+    np.testing.assert_array_equal(back, x)
+
+
+def test_optimal_discriminator_of_huge_equal_densities_is_one_half():
+    from mlmath.generative import optimal_discriminator
+
+    assert optimal_discriminator(1e308, 1e308) == 0.5
+    np.testing.assert_allclose(optimal_discriminator([3.0, 0.0, 0.0], [1.0, 2.0, 0.0]), [0.75, 0.0, 0.5])
+
+
+def test_ddpm_posterior_refuses_betas_below_machine_epsilon():
+    from mlmath.generative import ddpm_posterior
+
+    with pytest.raises(ValueError, match="betas must be at least machine epsilon"):
+        ddpm_posterior(np.ones(2), np.ones(2), 1, np.array([1e-20, 1e-20, 0.1]))

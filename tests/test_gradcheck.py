@@ -65,3 +65,40 @@ def test_check_gradient_separates_right_from_wrong_gradient():
 def test_bad_input_raises_value_error_naming_the_argument(call, argument):
     with pytest.raises(ValueError, match=argument):
         call()
+
+
+def test_a_step_too_small_to_change_x_is_refused_not_a_perfect_zero():
+    from mlmath.gradcheck import check_gradient, numerical_gradient
+
+    with pytest.raises(ValueError, match="eps = 1e-06 does not change x at index 0"):
+        numerical_gradient(lambda v: float(np.sum(v**2)), np.array([1e12]))
+    with pytest.raises(ValueError, match="does not change x"):
+        check_gradient(lambda v: float(np.sum(v**2)), lambda v: 5 * v, np.array([1.0]), eps=1e-20)
+
+
+def test_large_x_with_a_relative_step_is_accurate():
+    from mlmath.gradcheck import numerical_gradient
+
+    x = np.array([1e8])
+    np.testing.assert_allclose(numerical_gradient(lambda v: float(np.sum(v**2)), x, eps=1.0), 2 * x, rtol=1e-7)
+
+
+@pytest.mark.parametrize(("f", "message"), [(lambda v: None, "returned None"), (lambda v: v, "must return a scalar")])
+def test_a_function_that_does_not_return_a_scalar_gets_a_clear_error(f, message):
+    from mlmath.gradcheck import numerical_gradient
+
+    with pytest.raises(ValueError, match=message):
+        numerical_gradient(f, np.ones(3))
+
+
+def test_check_vjp_accepts_a_right_backward_pass_and_rejects_a_wrong_one():
+    from mlmath.gradcheck import check_vjp
+    from mlmath.layers import tanh_backward, tanh_forward
+
+    x = np.random.default_rng(0).normal(size=(4, 5))
+    forward = lambda v: tanh_forward(v)[0]  # noqa: E731
+    right = lambda dy, v: tanh_backward(dy, tanh_forward(v)[1])  # noqa: E731
+    assert check_vjp(forward, right, x) < 1e-8
+    assert check_vjp(forward, lambda dy, v: dy * (1 - np.tanh(v)), x) > 1e-3  # a wrong derivative
+    with pytest.raises(ValueError, match="shape of x"):
+        check_vjp(forward, lambda dy, v: dy.sum(), x)

@@ -882,3 +882,10 @@ def test_no_layer_emits_runtime_warnings():
         conv2d_backward(np.ones((1, 2, 3, 3)), conv2d_forward(rng.standard_normal((1, 1, 5, 5)), np.ones((2, 1, 3, 3)), np.zeros(2))[1])
         attention_forward(rng.standard_normal((2, 2)), rng.standard_normal((2, 2)), rng.standard_normal((2, 2)), np.eye(2, dtype=bool))
         gelu_forward(np.array([-40.0, 40.0]))
+
+
+def test_layernorm_of_huge_entries_standardises_instead_of_returning_zeros():
+    from mlmath.layers import layernorm_forward
+
+    y, _ = layernorm_forward(np.array([[1e160, -1e160, 0.0]]), np.ones(3), np.zeros(3))
+    np.testing.assert_allclose(y, [[np.sqrt(1.5), -np.sqrt(1.5), 0.0]], rtol=1e-12)

@@ -33,17 +33,17 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def fmt_sci(x: float, digits: int = 2) -> str:
-    """``x`` in scientific notation for reading: ``fmt_sci(3.1e-16) == '3.1 × 10⁻¹⁶'``."""
+    """``x`` in scientific notation for reading: ``fmt_sci(3.1e-16) == '3.1 × 10⁻¹⁶'``.
+
+    ``digits`` (at least 1) significant figures; works down to the smallest subnormal float.
+    """
+    if int(digits) < 1:
+        raise ValueError(f"digits must be at least 1, got {digits!r}")
     x = float(x)
     if x == 0 or not math.isfinite(x):
         return fmt(x)
-    exponent = math.floor(math.log10(abs(x)))
-    mantissa = round(x / 10.0**exponent, digits - 1)
-    if abs(mantissa) >= 10:
-        mantissa /= 10
-        exponent += 1
-    text = f"{mantissa:.{digits - 1}f}" if digits > 1 else f"{mantissa:.0f}"
-    return f"{text} × 10{str(exponent).translate(_SUPERSCRIPT)}"
+    mantissa, exponent = f"{x:.{int(digits) - 1}e}".split("e")  # Python rounds the mantissa into [1, 10)
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
 def fmt(x, digits: int = 3) -> str:

@@ -79,7 +79,9 @@ def reparameterize(mu, logvar, eps) -> np.ndarray:
     eps = as_float_array(eps, "eps")
     check_same_shape(mu, logvar, "mu", "logvar")
     check_same_shape(mu, eps, "mu", "eps")
-    return mu + np.exp(0.5 * logvar) * eps
+    with np.errstate(over="ignore", invalid="ignore"):  # exp may overflow; where eps is 0 the noise is 0 all the same
+        noise = np.where(eps == 0, 0.0, np.exp(0.5 * logvar) * eps)
+    return mu + noise
 
 
 def _check_coupling(x, mask, log_scale, shift, x_name):
@@ -112,7 +114,8 @@ def affine_coupling(x, mask, log_scale, shift):
     ``logdet = log|det dy/dx| = sum_{j not in mask} s_j``, shape ``(...)``.
     """
     x, mask, s, t = _check_coupling(x, mask, log_scale, shift, "x")
-    y = np.where(mask, x, x * np.exp(s) + t)
+    with np.errstate(over="ignore", invalid="ignore"):  # x = 0 with a huge scale: 0 * inf is 0 here
+        y = np.where(mask, x, np.where(x == 0, t, x * np.exp(s) + t))
     return y, np.sum(np.where(mask, 0, s), axis=-1)
 
 
@@ -124,7 +127,8 @@ def affine_coupling_inverse(y, mask, log_scale, shift):
     ``logdet = log|det dx/dy| = -sum_{j not in mask} s_j``.
     """
     y, mask, s, t = _check_coupling(y, mask, log_scale, shift, "y")
-    x = np.where(mask, y, (y - t) * np.exp(-s))
+    with np.errstate(over="ignore", invalid="ignore"):  # y = t with a tiny scale: 0 * inf is 0 here
+        x = np.where(mask, y, np.where(y == t, 0.0, (y - t) * np.exp(-s)))
     return x, -np.sum(np.where(mask, 0, s), axis=-1)
 
 
@@ -146,8 +150,11 @@ def optimal_discriminator(p_data, p_g) -> np.ndarray:
     p_data = _check_density(p_data, "p_data")
     p_g = _check_density(p_g, "p_g")
     check_same_shape(p_data, p_g, "p_data", "p_g")
-    total = p_data + p_g
-    return np.where(total > 0, p_data / np.where(total > 0, total, 1), 0.5)[()]
+    # 1 / (1 + p_g / p_data): no overflow of p_data + p_g for huge densities
+    with np.errstate(divide="ignore", over="ignore"):
+        ratio = p_g / np.where(p_data > 0, p_data, 1.0)
+    d = np.where(p_data > 0, 1.0 / (1.0 + ratio), 0.0)
+    return np.where((p_data == 0) & (p_g == 0), 0.5, d)[()]
 
 
 def gan_value(p_data, p_g, d=None) -> np.ndarray:
@@ -270,6 +277,9 @@ def ddpm_posterior(x0, xt, t, betas):
     check_same_shape(x0, xt, "x0", "xt")
     betas = _check_betas(betas)
     t, shape = _check_t(t, betas.shape[0], x0, minimum=1)
+    if np.any(betas < np.finfo(np.float64).eps):
+        raise ValueError(f"betas must be at least machine epsilon ({np.finfo(np.float64).eps:.1e}) for the posterior: "
+                         f"1 - abar_t would round to 0; got a minimum of {betas.min()!r}")
     abar = np.cumprod(1 - betas)
     a_t, a_prev, b_t = abar[t], abar[t - 1], betas[t]
     dtype = result_dtype(x0, xt)

@@ -37,11 +37,17 @@ def _affine_params(gamma, beta, d: int):
 
 
 def _normalize(x, gamma, beta, eps, axis):
-    mu = x.mean(axis=axis, keepdims=True)
-    xc = x - mu
+    """Standardise along ``axis``. The statistics are computed on ``x / 2^k`` (``2^k`` the power of
+    two at the size of the largest entry), an exact rescaling, so that the variance of entries near
+    1e160 does not overflow; ``xhat`` and ``inv`` are what they would be in exact arithmetic."""
+    peak = np.max(np.abs(x), axis=axis, keepdims=True)
+    scale = np.exp2(np.floor(np.log2(np.where(peak > 0, peak, 1.0)))).astype(x.dtype)
+    xs = x / scale
+    xc = xs - xs.mean(axis=axis, keepdims=True)
     var = np.mean(xc * xc, axis=axis, keepdims=True)
-    inv = 1 / np.sqrt(var + x.dtype.type(eps))
-    xhat = xc * inv
+    root = np.sqrt(var + x.dtype.type(eps) / scale / scale)
+    xhat = xc / root
+    inv = 1 / (root * scale)  # 1 / sqrt(var(x) + eps)
     return gamma * xhat + beta, (xhat, inv, gamma)
 
 
