@@ -274,3 +274,13 @@ def test_a_wrong_formula_is_answered_with_a_counterexample_point(symbolic_exerci
 def test_a_formula_in_unknown_symbols_or_unreadable_is_reported(symbolic_exercise):
     assert "uses z" in check("t-sym", "Matrix([[2*z], [x]])").message
     assert "SymPy cannot read" in check("t-sym", "Matrix([[2*x*y], [x**2]]").message
+
+
+def test_in_the_books_build_a_failing_solution_fails_loudly(monkeypatch):
+    right = _right(LINEAR)
+    monkeypatch.setenv("MLMATH_CHECK_STRICT", "1")
+    assert check(LINEAR, right).passed
+    with pytest.raises(AssertionError, match="does not pass its own check"):
+        check(LINEAR, lambda *args: right(*args) + 1.0)
+    monkeypatch.delenv("MLMATH_CHECK_STRICT")
+    assert not check(LINEAR, lambda *args: right(*args) + 1.0).passed  # a student's notebook goes on

@@ -88,8 +88,10 @@ def edits_outside_solutions(original, submitted) -> list[str]:
     return problems
 
 
-def _grading_cell(exercises: list[tuple[str, str]]) -> str:
-    """The cell appended to a notebook: check every exercise on the student's own names."""
+def _grading_cell(exercises: list[tuple[str, str]], time_limit: float) -> str:
+    """The cell appended to a notebook: check every exercise on the student's own names.
+
+    Each call of the student's function may take ``time_limit`` seconds."""
     return (
         "import json as _json\n"
         "from mlmath.exercises import _checker as _checker\n"
@@ -98,7 +100,7 @@ def _grading_cell(exercises: list[tuple[str, str]]) -> str:
         "    if _name not in globals():\n"
         "        _results[_id] = [0, f'`{_name}` is not defined in the notebook']\n"
         "        continue\n"
-        "    _r = _checker.check(_id, globals()[_name])\n"
+        f"    _r = _checker.check(_id, globals()[_name], time_limit={time_limit!r})\n"
         "    _results[_id] = [int(bool(_r.passed)), str(_r.message)]\n"
         f"print({RESULT_TAG!r} + _json.dumps(_results))\n"
     )
@@ -110,8 +112,11 @@ def _run_one(notebook: Path, exercises: list[tuple[str, str]], cell_timeout: flo
     from nbclient import NotebookClient
 
     nb = nbformat.read(notebook, as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(_grading_cell(exercises)))
-    client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
+    grading = nbformat.v4.new_code_cell(_grading_cell(exercises, cell_timeout))
+    nb.cells.append(grading)
+    # the grading cell may use the cell time limit once per exercise (a looping answer is stopped by check)
+    timeouts = lambda cell: cell_timeout * (len(exercises) + 1) if cell is grading else cell_timeout  # noqa: E731
+    client = NotebookClient(nb, timeout=cell_timeout, timeout_func=timeouts, kernel_name="python3", allow_errors=True,
                             interrupt_on_timeout=True, resources={"metadata": {"path": str(notebook.parent)}})
     client.execute()
     errors, results = [], {}

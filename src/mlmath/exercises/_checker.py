@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import signal
 import textwrap
@@ -273,7 +274,23 @@ def _printed_note(printed: str) -> str:
     return f"\n  (your function printed {len(lines)} line{'s' if len(lines) != 1 else ''}, the first: {first!r})"
 
 
+STRICT_ENV = "MLMATH_CHECK_STRICT"  # set by the book's build: a failing check fails the chapter
+
+
 def check(exercise_id: str, answer, seed: int = 0, time_limit: float | None = 10.0) -> CheckResult:
+    """Check a student's answer (see :func:`_check`); in the book's own build a failure raises.
+
+    The book builds with ``MLMATH_CHECK_STRICT=1`` (the Makefile sets it), so that a wrong
+    *solution* in a chapter fails the build; a student running the notebook sees the result,
+    whatever it is, and the notebook goes on.
+    """
+    result = _check(exercise_id, answer, seed, time_limit)
+    if os.environ.get(STRICT_ENV) == "1" and not result.passed:
+        raise AssertionError(f"{exercise_id}: the chapter's solution does not pass its own check:\n{result.message}")
+    return result
+
+
+def _check(exercise_id: str, answer, seed: int = 0, time_limit: float | None = 10.0) -> CheckResult:
     """Check a student's ``answer`` (a function, a value, or a formula) for ``exercise_id``.
 
     Functions are called on copies of every test input, smallest first, each
