@@ -889,3 +889,21 @@ def test_layernorm_of_huge_entries_standardises_instead_of_returning_zeros():
 
     y, _ = layernorm_forward(np.array([[1e160, -1e160, 0.0]]), np.ones(3), np.zeros(3))
     np.testing.assert_allclose(y, [[np.sqrt(1.5), -np.sqrt(1.5), 0.0]], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("backward", "wrong", "forward_name"),
+    [
+        ("relu_backward", lambda x: x, "relu_forward"),  # the input instead of the cache: silently dy * x before
+        ("relu_backward", lambda x: None, "relu_forward"),
+        ("sigmoid_backward", lambda x: x, "sigmoid_forward"),
+        ("linear_backward", lambda x: (x, x), "linear_forward"),
+        ("layernorm_backward", lambda x: __import__("mlmath").layers.batchnorm_forward(x, np.ones(4), np.zeros(4))[1], "layernorm_forward"),
+    ],
+)
+def test_a_backward_pass_refuses_anything_but_its_own_forward_cache(backward, wrong, forward_name):
+    from mlmath import layers
+
+    x = np.random.default_rng(0).normal(size=(3, 4))
+    with pytest.raises(ValueError, match=f"cache must be the cache returned by {forward_name}"):
+        getattr(layers, backward)(np.ones((3, 4)), wrong(x))

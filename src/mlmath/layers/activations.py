@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import erf
 
+from ._cache import GeluCache, ReluCache, SigmoidCache, SoftplusCache, TanhCache, expect_cache
 from .._validate import as_float_array, check_same_shape
 
 __all__ = [
@@ -52,12 +53,12 @@ def relu_forward(x):
     """``y = max(x, 0)`` elementwise; returns ``(y, cache)`` with ``y`` shaped like ``x``."""
     x = as_float_array(x, "x")
     y = np.maximum(x, 0)
-    return y, x > 0
+    return y, ReluCache(x > 0)
 
 
 def relu_backward(dy, cache) -> np.ndarray:
     """``dx = dy * [x > 0]``: the subgradient at ``x = 0`` is taken to be 0, as in PyTorch."""
-    positive = cache
+    (positive,) = expect_cache(cache, ReluCache, "relu_forward")
     dy = _dy(dy, positive)
     return dy * positive
 
@@ -71,12 +72,12 @@ def sigmoid_forward(x):
     x = as_float_array(x, "x")
     z = np.exp(-np.abs(x))
     y = np.where(x >= 0, 1 / (1 + z), z / (1 + z))
-    return y, y
+    return y, SigmoidCache(y)
 
 
 def sigmoid_backward(dy, cache) -> np.ndarray:
     """``dx = dy * y (1 - y)`` with ``y = sigmoid(x)`` from the forward pass."""
-    y = cache
+    (y,) = expect_cache(cache, SigmoidCache, "sigmoid_forward")
     dy = _dy(dy, y)
     return dy * y * (1 - y)
 
@@ -85,12 +86,12 @@ def tanh_forward(x):
     """``y = tanh(x)`` elementwise; returns ``(y, cache)``."""
     x = as_float_array(x, "x")
     y = np.tanh(x)
-    return y, y
+    return y, TanhCache(y)
 
 
 def tanh_backward(dy, cache) -> np.ndarray:
     """``dx = dy * (1 - y^2)`` with ``y = tanh(x)`` from the forward pass."""
-    y = cache
+    (y,) = expect_cache(cache, TanhCache, "tanh_forward")
     dy = _dy(dy, y)
     return dy * (1 - y * y)
 
@@ -99,12 +100,12 @@ def gelu_forward(x):
     """Exact GELU ``y = x Phi(x) = x (1 + erf(x / sqrt 2)) / 2`` (PyTorch's ``approximate='none'``)."""
     x = as_float_array(x, "x")
     cdf = 0.5 * (1 + erf(x / x.dtype.type(_SQRT2)))
-    return x * cdf, (x, cdf)
+    return x * cdf, GeluCache(x, cdf)
 
 
 def gelu_backward(dy, cache) -> np.ndarray:
     """``dx = dy * (Phi(x) + x phi(x))`` with ``phi(x) = exp(-x^2 / 2) / sqrt(2 pi)``."""
-    x, cdf = cache
+    x, cdf = expect_cache(cache, GeluCache, "gelu_forward")
     dy = _dy(dy, x)
     pdf = np.exp(-0.5 * x * x) / x.dtype.type(_SQRT2PI)
     return dy * (cdf + x * pdf)
@@ -121,12 +122,12 @@ def softplus_forward(x):
     """
     x = as_float_array(x, "x")
     y = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
-    return y, x
+    return y, SoftplusCache(x)
 
 
 def softplus_backward(dy, cache) -> np.ndarray:
     """``dx = dy * sigmoid(x)``: the derivative of softplus is the logistic sigmoid."""
-    x = cache
+    (x,) = expect_cache(cache, SoftplusCache, "softplus_forward")
     dy = _dy(dy, x)
     s, _ = sigmoid_forward(x)
     return dy * s

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._cache import AttentionCache, expect_cache
 from .._validate import as_float_array, check_nonempty
 
 __all__ = ["attention_forward", "attention_backward"]
@@ -77,12 +78,12 @@ def attention_forward(q, k, v, mask=None):
     e = np.exp(scores - scores.max(axis=-1, keepdims=True))  # exp(-inf) = 0 for masked entries
     p = e / e.sum(axis=-1, keepdims=True)
     out = p @ v
-    return out, (q, k, v, p, scale)
+    return out, AttentionCache(q, k, v, p, scale)
 
 
 def attention_backward(dout, cache):
     """``(dq, dk, dv)`` for :func:`attention_forward`, each shaped like its input."""
-    q, k, v, p, scale = cache
+    q, k, v, p, scale = expect_cache(cache, AttentionCache, "attention_forward")
     expected = p.shape[:-1] + (v.shape[-1],)
     dout = as_float_array(dout, "dout")
     if dout.shape != expected:

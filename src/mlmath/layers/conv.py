@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._cache import Conv2dCache, ConvReluPoolCache, expect_cache
 from .._validate import as_float_array, check_int, check_nonempty
 from .activations import relu_backward, relu_forward
 from .pooling import maxpool2d_backward, maxpool2d_forward
@@ -152,7 +153,7 @@ def conv2d_forward(x, w, b, stride: int = 1, padding: int = 0):
     stride, padding, ho, wo = _check_geometry(x.shape, kh, kw, stride, padding)
     cols = _im2col(x, kh, kw, stride, padding, ho, wo)  # (N, C*KH*KW, Ho*Wo)
     y = (w.reshape(f, -1) @ cols).reshape(x.shape[0], f, ho, wo) + b[:, None, None]
-    return y, (cols, w, x.shape, stride, padding)
+    return y, Conv2dCache(cols, w, x.shape, stride, padding)
 
 
 def conv2d_backward(dy, cache):
@@ -162,7 +163,7 @@ def conv2d_backward(dy, cache):
     ``dw = sum_n dy[n] cols[n]^T`` and ``dx = col2im(w_mat^T dy)``, each shaped
     like its forward argument (see the module docstring for the index form).
     """
-    cols, w, x_shape, stride, padding = cache
+    cols, w, x_shape, stride, padding = expect_cache(cache, Conv2dCache, "conv2d_forward")
     f, c, kh, kw = w.shape
     n = x_shape[0]
     ho = (x_shape[2] + 2 * padding - kh) // stride + 1
@@ -194,12 +195,12 @@ def conv_relu_pool_forward(x, w, b, stride: int = 1, padding: int = 0, pool_size
         )
     a, relu_cache = relu_forward(z)
     y, pool_cache = maxpool2d_forward(a, pool_size)
-    return y, (conv_cache, relu_cache, pool_cache)
+    return y, ConvReluPoolCache(conv_cache, relu_cache, pool_cache)
 
 
 def conv_relu_pool_backward(dy, cache):
     """``(dx, dw, db)`` for :func:`conv_relu_pool_forward`: the three backward passes in reverse order."""
-    conv_cache, relu_cache, pool_cache = cache
+    conv_cache, relu_cache, pool_cache = expect_cache(cache, ConvReluPoolCache, "conv_relu_pool_forward")
     da = maxpool2d_backward(dy, pool_cache)
     dz = relu_backward(da, relu_cache)
     return conv2d_backward(dz, conv_cache)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._cache import LinearCache, expect_cache
 from .._validate import as_float_array, check_nonempty
 
 __all__ = ["linear_forward", "linear_backward"]
@@ -39,7 +40,7 @@ def linear_forward(x, W, b):
     if b.shape != (n_out,):
         raise ValueError(f"b must have shape (out,) = ({n_out},) to match W {W.shape}, got {b.shape}")
     y = x @ W.T + b
-    return y, (x, W)
+    return y, LinearCache(x, W)
 
 
 def linear_backward(dy, cache):
@@ -48,7 +49,7 @@ def linear_backward(dy, cache):
     ``dy`` has the shape of the forward output ``(..., out)``; each gradient has
     the shape of the forward argument it belongs to.
     """
-    x, W = cache
+    x, W = expect_cache(cache, LinearCache, "linear_forward")
     expected = x.shape[:-1] + (W.shape[0],)
     dy = as_float_array(dy, "dy")
     if dy.shape != expected:

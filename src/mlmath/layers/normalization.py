@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._cache import BatchNormCache, LayerNormCache, expect_cache
 from .._validate import as_float_array, check_nonempty, check_scalar
 
 __all__ = ["batchnorm_forward", "batchnorm_backward", "layernorm_forward", "layernorm_backward"]
@@ -36,7 +37,7 @@ def _affine_params(gamma, beta, d: int):
     return gamma, beta
 
 
-def _normalize(x, gamma, beta, eps, axis):
+def _normalize(x, gamma, beta, eps, axis, kind):
     """Standardise along ``axis``. The statistics are computed on ``x / 2^k`` (``2^k`` the power of
     two at the size of the largest entry), an exact rescaling, so that the variance of entries near
     1e160 does not overflow; ``xhat`` and ``inv`` are what they would be in exact arithmetic."""
@@ -48,11 +49,11 @@ def _normalize(x, gamma, beta, eps, axis):
     root = np.sqrt(var + x.dtype.type(eps) / scale / scale)
     xhat = xc / root
     inv = 1 / (root * scale)  # 1 / sqrt(var(x) + eps)
-    return gamma * xhat + beta, (xhat, inv, gamma)
+    return gamma * xhat + beta, kind(xhat, inv, gamma)
 
 
 def _backward(dy, cache, axis):
-    xhat, inv, gamma = cache
+    xhat, inv, gamma = cache  # checked by the caller
     dy = as_float_array(dy, "dy")
     if dy.shape != xhat.shape:
         raise ValueError(f"dy must have the shape of the forward output {xhat.shape}, got {dy.shape}")
@@ -78,12 +79,12 @@ def batchnorm_forward(x, gamma, beta, eps: float = 1e-5):
         raise ValueError(f"x must hold at least 2 examples (N >= 2) for batch statistics, got shape {x.shape}")
     gamma, beta = _affine_params(gamma, beta, x.shape[1])
     eps = check_scalar(eps, "eps", low=0.0, low_open=True)
-    return _normalize(x, gamma, beta, eps, axis=0)
+    return _normalize(x, gamma, beta, eps, axis=0, kind=BatchNormCache)
 
 
 def batchnorm_backward(dy, cache):
     """``(dx, dgamma, dbeta)`` for :func:`batchnorm_forward`; see the module docstring for the formula."""
-    return _backward(dy, cache, axis=0)
+    return _backward(dy, expect_cache(cache, BatchNormCache, "batchnorm_forward"), axis=0)
 
 
 def layernorm_forward(x, gamma, beta, eps: float = 1e-5):
@@ -95,9 +96,9 @@ def layernorm_forward(x, gamma, beta, eps: float = 1e-5):
     check_nonempty(x, "x")
     gamma, beta = _affine_params(gamma, beta, x.shape[-1])
     eps = check_scalar(eps, "eps", low=0.0, low_open=True)
-    return _normalize(x, gamma, beta, eps, axis=-1)
+    return _normalize(x, gamma, beta, eps, axis=-1, kind=LayerNormCache)
 
 
 def layernorm_backward(dy, cache):
     """``(dx, dgamma, dbeta)`` for :func:`layernorm_forward`; ``dgamma, dbeta`` sum over the leading axes."""
-    return _backward(dy, cache, axis=-1)
+    return _backward(dy, expect_cache(cache, LayerNormCache, "layernorm_forward"), axis=-1)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._cache import AvgPoolCache, MaxPoolCache, expect_cache
 from .._validate import as_float_array, check_int, check_nonempty
 
 __all__ = ["maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward"]
@@ -69,12 +70,12 @@ def maxpool2d_forward(x, kernel_size: int, stride: int | None = None):
         np.maximum(y, candidate, out=y)
         arg *= ~better  # arg = idx where better, unchanged elsewhere (branch-free)
         arg += better * code(idx)
-    return y, (arg, x.shape, x.dtype, k, s)
+    return y, MaxPoolCache(arg, x.shape, x.dtype, k, s)
 
 
 def maxpool2d_backward(dy, cache) -> np.ndarray:
     """``dx``: each ``dy[n, c, h, v]`` added at the arg-max of window ``(h, v)``; shape of ``x``."""
-    arg, x_shape, dtype, k, s = cache
+    arg, x_shape, dtype, k, s = expect_cache(cache, MaxPoolCache, "maxpool2d_forward")
     dy = _check_dy(dy, arg.shape)
     ho, wo = arg.shape[2:]
     dx = np.zeros(x_shape, dtype=np.result_type(dtype, dy.dtype))
@@ -99,12 +100,12 @@ def avgpool2d_forward(x, kernel_size: int, stride: int | None = None):
     for idx in range(1, k * k):
         y += x[_offset_slice(*divmod(idx, k), s, ho, wo)]
     y /= k * k
-    return y, (y.shape, x.shape, x.dtype, k, s)
+    return y, AvgPoolCache(y.shape, x.shape, x.dtype, k, s)
 
 
 def avgpool2d_backward(dy, cache) -> np.ndarray:
     """``dx``: every pixel of window ``(h, v)`` receives ``dy[n, c, h, v] / k^2``; shape of ``x``."""
-    y_shape, x_shape, dtype, k, s = cache
+    y_shape, x_shape, dtype, k, s = expect_cache(cache, AvgPoolCache, "avgpool2d_forward")
     dy = _check_dy(dy, y_shape)
     ho, wo = y_shape[2:]
     share = dy / (k * k)

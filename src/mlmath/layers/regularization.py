@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._cache import DropoutCache, expect_cache
 from .._validate import as_float_array, check_same_shape, check_scalar
 
 __all__ = ["dropout_forward", "dropout_backward", "l2_penalty", "l1_penalty", "l1_prox"]
@@ -37,12 +38,12 @@ def dropout_forward(x, p: float, rng):
     keep = rng.random(x.shape) >= p  # P(keep) = 1 - p
     scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
     multiplier = keep * x.dtype.type(scale)
-    return x * multiplier, multiplier
+    return x * multiplier, DropoutCache(multiplier)
 
 
 def dropout_backward(dy, cache) -> np.ndarray:
     """``dx = dy * m / (1 - p)`` with the mask ``m`` of the forward pass."""
-    multiplier = cache
+    (multiplier,) = expect_cache(cache, DropoutCache, "dropout_forward")
     dy = as_float_array(dy, "dy")
     check_same_shape(dy, multiplier, "dy", "the forward output")
     return dy * multiplier
