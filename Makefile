@@ -1,6 +1,6 @@
 # Two commands for a fresh clone (see README.md):
 #   make book   set up .venv, execute every chapter, write the site to _build/html
-#   make test   the same set-up, unit tests, a strict book build, the browser check
+#   make test   the same set-up, unit tests, a strict book build, the browser check, the PDF edition
 #   make student  the book without solutions in _build/student/html, stubbed notebooks in _build/student/notebooks
 PYTHON ?= python3
 VENV   := .venv
@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JB_FLAGS := -n -W --keep-going
 
-.PHONY: book student test unit browser-check bench clean lock
+.PHONY: book student test unit browser-check bench clean lock pdf latest lint
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,26 +20,41 @@ $(STAMP): requirements.txt pyproject.toml
 
 book: $(STAMP)
 	$(PY) scripts/cache_key.py
-	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
+	MLMATH_CHECK_STRICT=1 $(VENV)/bin/jupyter-book build . $(JB_FLAGS)
 	@echo
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 student: $(STAMP)
 	$(PY) scripts/cache_key.py
 	$(PY) scripts/student_config.py
-	$(VENV)/bin/jupyter-book build . --config _build/student/_config.yml --path-output _build/student $(JB_FLAGS)
+	MLMATH_CHECK_STRICT=1 $(VENV)/bin/jupyter-book build . --config _build/student/_config.yml --path-output _build/student $(JB_FLAGS)
 	rm -rf _build/student/html && cp -r _build/student/_build/html _build/student/html
 	@echo
 	@echo "Student edition: $(CURDIR)/_build/student/html/index.html, notebooks in _build/student/notebooks/"
 
+# The PDF edition: the same chapters through XeLaTeX (installs Debian's TeX Live when root),
+# without the exercises' solutions; then tests/pdf checks it. Output: _build/latex/mlmath-book.pdf
+pdf: $(STAMP)
+	bash scripts/ensure_latex.sh
+	$(PY) scripts/cache_key.py
+	MLMATH_CHECK_STRICT=1 $(VENV)/bin/jupyter-book build . --builder pdflatex
+	$(PY) -m pytest tests/pdf -q
+	@echo "The PDF is at $(CURDIR)/_build/latex/mlmath-book.pdf"
+
+# Ruff (lint and format) and a lenient mypy, configured in pyproject.toml.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests _ext scripts benchmarks
+	$(VENV)/bin/ruff format --check src tests _ext scripts benchmarks
+	$(VENV)/bin/mypy
+
 unit: $(STAMP)
-	$(PY) -m pytest tests --ignore=tests/browser
+	$(PY) -m pytest tests --ignore=tests/browser --ignore=tests/pdf
 
 browser-check: $(STAMP)
 	bash scripts/ensure_browser.sh
 	$(PY) -m pytest tests/browser
 
-test: unit book browser-check
+test: lint unit book browser-check pdf
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_build.py
@@ -58,3 +73,13 @@ lock: $(STAMP)
 	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
 		--constraint requirements.txt --output-file binder/requirements.txt binder/requirements.in
 	$(PY) scripts/binder_torch_cpu.py binder/requirements.txt
+
+# Colab-like: every chapter executed with the newest releases of the direct dependencies
+# (pyproject's book extra) instead of the pins, in a venv of its own (.venv-latest). torch stays
+# at the CPU build this machine has (the newest on PyPI is a multi-GB CUDA build).
+latest:
+	@test -x .venv-latest/bin/python || $(PYTHON) -m venv .venv-latest
+	.venv-latest/bin/python -m pip install --quiet --disable-pip-version-check --upgrade torch==2.13.0 -e ".[book]"
+	@mkdir -p _build
+	.venv-latest/bin/python -m pip list --format=freeze > _build/latest-versions.txt
+	.venv-latest/bin/python scripts/run_chapter.py $$($(PY) -c "import sys; sys.path.insert(0, '_ext'); import book_map; print(' '.join(d + '.md' for d, _ in book_map.toc_chapters() if 'kernelspec' in open(d + '.md').read(600)))")

@@ -25,23 +25,45 @@ DOC = re.compile(r"\{doc\}`(?:[^`<]*<)?([^`>]+)>?`")
 #: (or are on no route the reader needs: foundations chapters are always assumed available).
 PATHS = {
     "Deep-learning gradients in six weeks": [
-        "chapters/foundations/notation", "chapters/foundations/matrix_calculus", "chapters/foundations/backprop_graphs",
-        "chapters/layers/softmax", "chapters/layers/activations", "chapters/layers/linear",
-        "chapters/signals/convolution", "chapters/layers/conv_layers", "chapters/layers/pooling",
-        "chapters/layers/normalization", "chapters/layers/attention", "chapters/layers/regularization",
+        "chapters/foundations/notation",
+        "chapters/foundations/matrix_calculus",
+        "chapters/foundations/backprop_graphs",
+        "chapters/layers/softmax",
+        "chapters/layers/activations",
+        "chapters/layers/linear",
+        "chapters/signals/convolution",
+        "chapters/layers/conv_layers",
+        "chapters/layers/pooling",
+        "chapters/layers/normalization",
+        "chapters/layers/attention",
+        "chapters/layers/regularization",
         "chapters/layers/cnn",
     ],
     "Imaging and inverse problems": [
-        "chapters/foundations/notation", "chapters/foundations/linear_algebra", "chapters/signals/convolution",
-        "chapters/signals/fourier", "chapters/signals/convolution_theorem", "chapters/signals/sampling",
-        "chapters/optimization/convexity", "chapters/optimization/momentum", "chapters/signals/inverse_problems",
-        "chapters/signals/homography", "chapters/signals/image_gradients",
+        "chapters/foundations/notation",
+        "chapters/foundations/linear_algebra",
+        "chapters/signals/convolution",
+        "chapters/signals/fourier",
+        "chapters/signals/convolution_theorem",
+        "chapters/signals/sampling",
+        "chapters/optimization/convexity",
+        "chapters/optimization/momentum",
+        "chapters/signals/inverse_problems",
+        "chapters/signals/homography",
+        "chapters/signals/image_gradients",
     ],
     "Generative models": [
-        "chapters/foundations/notation", "chapters/foundations/matrix_calculus", "chapters/foundations/probability",
-        "chapters/foundations/information_theory", "chapters/layers/softmax", "chapters/optimization/sgd",
-        "chapters/optimization/adaptive", "chapters/generative/vae", "chapters/generative/flows",
-        "chapters/generative/gans", "chapters/generative/diffusion",
+        "chapters/foundations/notation",
+        "chapters/foundations/matrix_calculus",
+        "chapters/foundations/probability",
+        "chapters/foundations/information_theory",
+        "chapters/layers/softmax",
+        "chapters/optimization/sgd",
+        "chapters/optimization/adaptive",
+        "chapters/generative/vae",
+        "chapters/generative/flows",
+        "chapters/generative/gans",
+        "chapters/generative/diffusion",
     ],
 }
 
@@ -83,7 +105,7 @@ def cycle(edges: dict[str, list[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in edges.get(node, []):
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if state.get(nxt) is None and (found := visit(nxt)):
                 return found
         state[node] = 2
@@ -112,7 +134,12 @@ def problems(root: Path = ROOT) -> list[str]:
     """What is wrong with the prerequisites: unknown chapters, a cycle, routes that break the order."""
     chapters = {doc for doc, _ in toc_chapters(root)}
     edges = graph(root)
-    found = [f"{doc}: prerequisite {pre!r} is not a chapter of the book" for doc, pres in edges.items() for pre in pres if pre not in chapters]
+    found = [
+        f"{doc}: prerequisite {pre!r} is not a chapter of the book"
+        for doc, pres in edges.items()
+        for pre in pres
+        if pre not in chapters
+    ]
     loop = cycle(edges)
     if loop:
         found.append("the prerequisites form a cycle: " + " -> ".join(loop))

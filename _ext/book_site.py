@@ -26,6 +26,7 @@ import shutil
 from pathlib import Path
 
 from sphinx.transforms import SphinxTransform
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
 LOGGER = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ NOTEBOOK_DIR = "_notebooks"
 SOLUTION_START = re.compile(r"^`{3,}\{solution-start\}\s*(\S+)", re.M)
 SOLUTION_END = re.compile(r"^`{3,}\{solution-end\}", re.M)
 
-INSTALL_CELL = '''# Running this notebook outside the book (Colab, Binder, your laptop)?
+INSTALL_CELL = """# Running this notebook outside the book (Colab, Binder, your laptop)?
 # This cell installs the book's library, mlmath, when it is missing.
 try:
     import mlmath
@@ -41,7 +42,7 @@ except ImportError:
     import subprocess
     import sys
 
-    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "{spec}"])'''
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "{spec}"])"""
 
 
 def _dedupe_scripts(app, pagename, templatename, context, doctree):
@@ -50,7 +51,10 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
         return
     seen, unique = set(), []
     for script in scripts:
-        key = (getattr(script, "filename", None) or "", tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())))
+        key = (
+            getattr(script, "filename", None) or "",
+            tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())),
+        )
         if key in seen:
             continue
         seen.add(key)
@@ -98,6 +102,22 @@ class RemoveSolutions(SphinxTransform):
     def apply(self):
         if not self.config.book_student_edition:
             return
+        from sphinx_exercise.nodes import solution_node
+
+        for node in list(self.document.findall(solution_node)):
+            node.parent.remove(node)
+
+
+class OmitSolutionsInPdf(SphinxPostTransform):
+    """The PDF edition prints the exercises without their solutions (they stay on the site).
+
+    A post-transform runs per builder on the cached doctrees, so the HTML build keeps them.
+    """
+
+    default_priority = 5
+    builders = ("latex",)
+
+    def run(self, **kwargs):
         from sphinx_exercise.nodes import solution_node
 
         for node in list(self.document.findall(solution_node)):
@@ -170,9 +190,9 @@ def chapter_notebook(path: Path, pip_spec: str, student: bool, book=None):
     With ``book`` (a :class:`plain_markdown.Book`), markdown cells are rewritten
     as plain Jupyter Markdown: glued numbers, links to the published pages.
     """
-    from plain_markdown import to_plain_markdown
     import jupytext
     from nbformat.v4 import new_code_cell
+    from plain_markdown import to_plain_markdown
 
     from mlmath.exercises import BEGIN, stub_solution
 
@@ -197,7 +217,7 @@ def chapter_notebook(path: Path, pip_spec: str, student: bool, book=None):
     nb.cells = cells
     # mlmath-grade recognises a submission's chapter by this (src/mlmath/grade.py)
     parts = path.resolve().with_suffix("").parts
-    chapter = "/".join(parts[parts.index("chapters"):]) if "chapters" in parts else path.stem
+    chapter = "/".join(parts[parts.index("chapters") :]) if "chapters" in parts else path.stem
     nb.metadata["mlmath"] = {"chapter": chapter, "edition": "student" if student else "full"}
     return nb
 
@@ -229,7 +249,7 @@ def _book_for(app, docname: str):
             except (ValueError, SyntaxError):
                 value = plain
             glue[key] = value if isinstance(value, str) else str(value)
-    url = lambda doc, anchor="": f"{site}{doc}.html" + (f"#{anchor}" if anchor else "")  # noqa: E731
+    url = lambda doc, anchor="": f"{site}{doc}.html" + (f"#{anchor}" if anchor else "")
     labels = {}
     for label, (doc, anchor, text) in env.domaindata["std"]["labels"].items():
         labels[label] = (url(doc, anchor), text or label)
@@ -289,6 +309,7 @@ def setup(app):
     app.connect("html-page-context", _colab_to_notebooks, priority=501)
     app.connect("build-finished", _write_notebooks)
     app.add_transform(RemoveSolutions)
+    app.add_post_transform(OmitSolutionsInPdf)
     app.connect("builder-inited", _index_library_uses)
     app.connect("autodoc-process-docstring", _add_used_in)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -24,8 +24,21 @@ import re
 from dataclasses import dataclass, field
 
 PROOF_KINDS = {
-    "theorem", "proposition", "lemma", "corollary", "definition", "property", "example",
-    "remark", "conjecture", "observation", "criterion", "axiom", "assumption", "notation", "algorithm",
+    "theorem",
+    "proposition",
+    "lemma",
+    "corollary",
+    "definition",
+    "property",
+    "example",
+    "remark",
+    "conjecture",
+    "observation",
+    "criterion",
+    "axiom",
+    "assumption",
+    "notation",
+    "algorithm",
 }
 ADMONITIONS = {"note", "warning", "tip", "important", "caution", "attention", "hint", "seealso", "danger", "error"}
 ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
@@ -171,7 +184,7 @@ def to_plain_markdown(text: str, book: Book) -> str:
                 out.append(_prefix(stack) + fence)
                 stack.append({"marker": marker, "kind": "code", "close": "$$" if name == "math" else "```"})
                 continue
-            quote = not (name in ("prf:proof", "solution"))
+            quote = name not in ("prf:proof", "solution")
             heading = _heading(name, convert_roles(book, arg), options)
             anchor = f'<a id="{options["label"]}"></a>' if "label" in options else ""
             prefix = _prefix(stack)

@@ -215,16 +215,24 @@ def read_chapter(app, doctree):
     claim_labels = set()
     for node, kind, label, title in claims:
         if not label:
-            LOGGER.warning(f"{kind} without a :label: cannot be verified: give it a label and a verify() check",
-                           location=node, type="mlmath", subtype="unchecked")
+            LOGGER.warning(
+                f"{kind} without a :label: cannot be verified: give it a label and a verify() check",
+                location=node,
+                type="mlmath",
+                subtype="unchecked",
+            )
             unchecked.append({"label": "", "kind": kind, "title": title})
             continue
         claim_labels.add(label)
         mine = by_label.get(label, [])
         if not mine:
-            LOGGER.warning(f"unchecked claim: {kind} '{label}' has no verify() check in {docname} "
-                           "(add a hide-cell with mlmath.book.verify after it; see CONTRIBUTING.md)",
-                           location=node, type="mlmath", subtype="unchecked")
+            LOGGER.warning(
+                f"unchecked claim: {kind} '{label}' has no verify() check in {docname} "
+                "(add a hide-cell with mlmath.book.verify after it; see CONTRIBUTING.md)",
+                location=node,
+                type="mlmath",
+                subtype="unchecked",
+            )
             unchecked.append({"label": label, "kind": kind, "title": title})
             continue
         _attach(node, kind, _badge(mine))
@@ -236,8 +244,12 @@ def read_chapter(app, doctree):
             continue
         node = targets.get(label)
         if node is None:
-            LOGGER.warning(f"verify() names '{label}', which is neither a claim nor a (label)= target in {docname}",
-                           location=(docname, mine[0]["line"]), type="mlmath", subtype="stray")
+            LOGGER.warning(
+                f"verify() names '{label}', which is neither a claim nor a (label)= target in {docname}",
+                location=(docname, mine[0]["line"]),
+                type="mlmath",
+                subtype="stray",
+            )
             continue
         _attach(node, "claim", _badge(mine))
         title = node[0].astext() if isinstance(node, nodes.section) and len(node) else node.astext()
@@ -352,8 +364,11 @@ def ledger_nodes(app, fromdoc) -> list[nodes.Node]:
             claim = titles.get(record["label"])
             if claim is None:
                 continue
-            method = "argued, not computed" if record["method"] == "argued" else (
-                record["details"].get("peer") if record["method"] == "peer" else METHODS[record["method"]])
+            method = (
+                "argued, not computed"
+                if record["method"] == "argued"
+                else (record["details"].get("peer") if record["method"] == "peer" else METHODS[record["method"]])
+            )
             per_method[method] = per_method.get(method, 0) + 1
             if record["method"] != "argued" and (worst is None or _ratio(record) > _ratio(worst[1])):
                 worst = (doc, record)
@@ -369,12 +384,16 @@ def ledger_nodes(app, fromdoc) -> list[nodes.Node]:
         item += para
         totals.append(item)
 
-    total(f"Claims checked: {n_claims - sum(1 for *_, m in rows if m == 'argued, not computed')} "
-          f"({len(rows)} checks in {len({d for d, *_ in rows})} chapters).")
+    total(
+        f"Claims checked: {n_claims - sum(1 for *_, m in rows if m == 'argued, not computed')} "
+        f"({len(rows)} checks in {len({d for d, *_ in rows})} chapters)."
+    )
     total("Checks per method: " + ", ".join(f"{m} {n}" for m, n in sorted(per_method.items(), key=lambda x: -x[1])) + ".")
     if worst is not None:
         doc, record = worst
-        link = nodes.reference("", record["label"], refuri=app.builder.get_relative_uri(fromdoc, doc) + f"#{record['anchor']}", internal=True)
+        link = nodes.reference(
+            "", record["label"], refuri=app.builder.get_relative_uri(fromdoc, doc) + f"#{record['anchor']}", internal=True
+        )
         total(f"Largest error-to-tolerance ratio: {_ratio(record):.2g} (", link, nodes.Text(")."))
     total(f"Unchecked claims: {len(unchecked)}.")
     out.append(totals)
@@ -424,8 +443,10 @@ def report(app, exception):
     claims = sum(len(d["claims"]) for d in data)
     checks = sum(len(d["records"]) for d in data)
     unchecked = sum(len(d["unchecked"]) for d in data)
-    LOGGER.info(f"[verification] {claims} claims, {checks} checks, {unchecked} unchecked; "
-                f"{SECONDS[0]:.2f} s in the verification extension")
+    LOGGER.info(
+        f"[verification] {claims} claims, {checks} checks, {unchecked} unchecked; "
+        f"{SECONDS[0]:.2f} s in the verification extension"
+    )
 
 
 def add_static(app, config):

@@ -38,7 +38,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from mlmath.optim import Adam  # noqa: E402
+from mlmath.optim import Adam
 
 SHAPES = [(2000, 2000), (2000, 1500), (1500, 1000), (1000, 1000), (500, 999), (500,)]
 N_PARAMS = sum(int(np.prod(s)) for s in SHAPES)
@@ -137,25 +137,37 @@ def main() -> int:
         return f"{name:44s} median {1e3 * statistics.median(times):7.1f} ms  (min {1e3 * min(times):.1f}, max {1e3 * max(times):.1f})"
 
     print(f"parameters: {N_PARAMS:,} float32 in {len(SHAPES)} arrays; {len(t_ours)} / {args.repeats} timed steps (after warm-up)")
-    print(f"torch {torch.__version__} (default intra-op threads: {default_threads}); NumPy {np.__version__} (single-threaded ufuncs)")
+    print(
+        f"torch {torch.__version__} (default intra-op threads: {default_threads}); NumPy {np.__version__} (single-threaded ufuncs)"
+    )
     print(line("mlmath.optim.Adam.step", t_ours))
     print(line(f"torch.optim.Adam(foreach=True), {default_threads} threads", t_theirs))
     print(line("torch.optim.Adam(foreach=True), 1 thread", t_theirs1))
-    print(f"ratio of medians mlmath / torch: {med_ours / med_theirs:.2f} ({default_threads} threads), "
-          f"{med_ours / med_theirs1:.2f} (1 thread)   (target: <= 2)")
-    print(f"ratio of best times mlmath / torch: {min(t_ours) / min(t_theirs):.2f} ({default_threads} threads), "
-          f"{min(t_ours) / min(t_theirs1):.2f} (1 thread)")
+    print(
+        f"ratio of medians mlmath / torch: {med_ours / med_theirs:.2f} ({default_threads} threads), "
+        f"{med_ours / med_theirs1:.2f} (1 thread)   (target: <= 2)"
+    )
+    print(
+        f"ratio of best times mlmath / torch: {min(t_ours) / min(t_theirs):.2f} ({default_threads} threads), "
+        f"{min(t_ours) / min(t_theirs1):.2f} (1 thread)"
+    )
     print(f"same parameters after {steps_done} steps: max relative difference {max_diff:.1e} (float32 round-off)")
-    print(f"streaming bandwidth, one core (in-place np.add, 160 MB arrays): best {best_bw / 1e9:.1f} GB/s, median {median_bw / 1e9:.1f} GB/s")
+    print(
+        f"streaming bandwidth, one core (in-place np.add, 160 MB arrays): best {best_bw / 1e9:.1f} GB/s, median {median_bw / 1e9:.1f} GB/s"
+    )
     print(f"an Adam step must move {minimum_bytes / 1e6:.0f} MB: {1e3 * minimum_bytes / best_bw:.1f} ms at the best bandwidth")
-    for label, times, moved in (("mlmath (blocked, 7 array passes)", t_ours, minimum_bytes),
-                                (f"torch foreach, {default_threads} threads ({PASSES_TORCH_FOREACH} passes)", t_theirs, torch_bytes),
-                                (f"torch foreach, 1 thread ({PASSES_TORCH_FOREACH} passes)", t_theirs1, torch_bytes)):
-        print(f"  {label:42s} moves ~{moved / 1e6:4.0f} MB: {moved / min(times) / 1e9:5.1f} GB/s in its best step, "
-              f"{moved / statistics.median(times) / 1e9:5.1f} GB/s in the median step")
+    for label, times, moved in (
+        ("mlmath (blocked, 7 array passes)", t_ours, minimum_bytes),
+        (f"torch foreach, {default_threads} threads ({PASSES_TORCH_FOREACH} passes)", t_theirs, torch_bytes),
+        (f"torch foreach, 1 thread ({PASSES_TORCH_FOREACH} passes)", t_theirs1, torch_bytes),
+    ):
+        print(
+            f"  {label:42s} moves ~{moved / 1e6:4.0f} MB: {moved / min(times) / 1e9:5.1f} GB/s in its best step, "
+            f"{moved / statistics.median(times) / 1e9:5.1f} GB/s in the median step"
+        )
     # What dominates: the same step on a problem that fits in the 32 MB last-level cache. If the time per
     # parameter barely changes, the step is limited by arithmetic and in-cache passes, not by DRAM traffic.
-    small = 250_000                      # p, g, m, v: 4 MB
+    small = 250_000  # p, g, m, v: 4 MB
     in_cache = ns_per_param(small, 200, 1)
     in_dram = (1e9 * min(t_ours) / N_PARAMS, 1e9 * min(t_theirs1) / N_PARAMS)
     torch.set_num_threads(default_threads)

@@ -22,7 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXECUTED = re.compile(r"Executing notebook")
-VERIFICATION = re.compile(r"\[verification\] (\d+) claims, (\d+) checks, (\d+) unchecked; ([\d.]+) s in the verification extension")
+VERIFICATION = re.compile(
+    r"\[verification\] (\d+) claims, (\d+) checks, (\d+) unchecked; ([\d.]+) s in the verification extension"
+)
 
 
 def timed_make(clone: Path, target: str) -> tuple[float, str]:
@@ -55,8 +57,10 @@ def main() -> int:
         found = VERIFICATION.search(cold_log)
         if found:
             claims, checks, unchecked, seconds = found.groups()
-            print(f"verification ledger: {claims} claims, {checks} checks, {unchecked} unchecked; "
-                  f"the extension took {float(seconds):.2f} s = {100 * float(seconds) / cold:.2f}% of the cold build")
+            print(
+                f"verification ledger: {claims} claims, {checks} checks, {unchecked} unchecked; "
+                f"the extension took {float(seconds):.2f} s = {100 * float(seconds) / cold:.2f}% of the cold build"
+            )
         if rebuild_executed:
             print("FAIL: the no-change rebuild executed chapters")
             return 1

@@ -40,7 +40,7 @@ from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from mlmath.signals import conv1d, conv2d, fft_conv  # noqa: E402
+from mlmath.signals import conv1d, conv2d, fft_conv
 
 TARGET = 1.5
 
@@ -131,7 +131,7 @@ def main() -> int:
     rng = np.random.default_rng(0)
     misses = []
 
-    sizes = 2 ** np.arange(3, 13)                      # 8 ... 4096
+    sizes = 2 ** np.arange(3, 13)  # 8 ... 4096
     if args.quick:
         sizes = sizes[::3]
     with threadpool_limits(1):
@@ -143,9 +143,19 @@ def main() -> int:
             best_ratio, paired = ratios(t)
             if n >= 512 and min(best_ratio, paired) > TARGET:
                 misses.append(f"1D N = M = {n}: ratios {best_ratio:.2f} (best), {paired:.2f} (paired)")
-            rows.append([str(n), *(fmt_time(t[k]) for k in ("fft_conv", "scipy", "np.convolve", "conv1d")), f"{best_ratio:.2f}", f"{paired:.2f}"])
-        table("1D, signal and kernel of length N (full convolution)",
-              ["N", "fft_conv", "scipy fftconvolve", "np.convolve", "mlmath conv1d", "ratio of best", "ratio, paired median"], rows)
+            rows.append(
+                [
+                    str(n),
+                    *(fmt_time(t[k]) for k in ("fft_conv", "scipy", "np.convolve", "conv1d")),
+                    f"{best_ratio:.2f}",
+                    f"{paired:.2f}",
+                ]
+            )
+        table(
+            "1D, signal and kernel of length N (full convolution)",
+            ["N", "fft_conv", "scipy fftconvolve", "np.convolve", "mlmath conv1d", "ratio of best", "ratio, paired median"],
+            rows,
+        )
 
         # 2. Fixed signal, growing kernel: the crossover.
         signal = rng.normal(size=4096)
@@ -160,9 +170,22 @@ def main() -> int:
             best_ratio, paired = ratios(t)
             if min(best_ratio, paired) > TARGET:
                 misses.append(f"1D N = 4096, M = {m}: ratios {best_ratio:.2f} (best), {paired:.2f} (paired)")
-            rows.append([str(m), fmt_time(t_fft[-1]), fmt_time(t_sp[-1]), fmt_time(t_np[-1]), fmt_time(t_c1[-1]), f"{best_ratio:.2f}", f"{paired:.2f}"])
-        table("1D, signal length 4096, kernel length M",
-              ["M", "fft_conv", "scipy fftconvolve", "np.convolve", "mlmath conv1d", "ratio of best", "ratio, paired median"], rows)
+            rows.append(
+                [
+                    str(m),
+                    fmt_time(t_fft[-1]),
+                    fmt_time(t_sp[-1]),
+                    fmt_time(t_np[-1]),
+                    fmt_time(t_c1[-1]),
+                    f"{best_ratio:.2f}",
+                    f"{paired:.2f}",
+                ]
+            )
+        table(
+            "1D, signal length 4096, kernel length M",
+            ["M", "fft_conv", "scipy fftconvolve", "np.convolve", "mlmath conv1d", "ratio of best", "ratio, paired median"],
+            rows,
+        )
         cross_np, cross_c1 = crossover(sizes, t_np, t_fft), crossover(sizes, t_c1, t_fft)
         print(f"crossover: fft_conv beats np.convolve from M = {cross_np} on, mlmath conv1d from M = {cross_c1} on")
 
@@ -175,18 +198,36 @@ def main() -> int:
         for s in sides:
             k = rng.normal(size=(s, s))
             check(fft_conv(image, k), scipy.signal.fftconvolve(image, k))
-            t = best_times({"fft_conv": lambda: fft_conv(image, k), "scipy": lambda: scipy.signal.fftconvolve(image, k)}, args.repeat)
+            t = best_times(
+                {"fft_conv": lambda: fft_conv(image, k), "scipy": lambda: scipy.signal.fftconvolve(image, k)}, args.repeat
+            )
             t_fft2.append(t["fft_conv"])
             t_sp2 = t["scipy"]
             t_direct2.append(best_times({"conv2d": lambda: conv2d(image, k)}, max(1, min(args.repeat, 3)))["conv2d"])
             best_ratio, paired = ratios(t)
             if min(best_ratio, paired) > TARGET:
                 misses.append(f"2D 512 x 512, kernel {s} x {s}: ratios {best_ratio:.2f} (best), {paired:.2f} (paired)")
-            rows.append([f"{s} x {s}", fmt_time(t_fft2[-1]), fmt_time(t_sp2), fmt_time(t_direct2[-1]), f"{best_ratio:.2f}", f"{paired:.2f}"])
-        table("2D, 512 x 512 image, square kernel",
-              ["kernel", "fft_conv", "scipy fftconvolve", "mlmath conv2d", "ratio of best", "ratio, paired median"], rows)
+            rows.append(
+                [
+                    f"{s} x {s}",
+                    fmt_time(t_fft2[-1]),
+                    fmt_time(t_sp2),
+                    fmt_time(t_direct2[-1]),
+                    f"{best_ratio:.2f}",
+                    f"{paired:.2f}",
+                ]
+            )
+        table(
+            "2D, 512 x 512 image, square kernel",
+            ["kernel", "fft_conv", "scipy fftconvolve", "mlmath conv2d", "ratio of best", "ratio, paired median"],
+            rows,
+        )
         cross_2d = crossover(sides, t_direct2, t_fft2)
-        print(f"crossover: fft_conv beats mlmath conv2d from a {cross_2d} x {cross_2d} kernel on" if cross_2d else "crossover: not reached")
+        print(
+            f"crossover: fft_conv beats mlmath conv2d from a {cross_2d} x {cross_2d} kernel on"
+            if cross_2d
+            else "crossover: not reached"
+        )
 
     print()
     if misses:

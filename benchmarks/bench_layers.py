@@ -117,8 +117,10 @@ def main() -> int:
         ("maxpool2d 2x2/2 on 16x16x32x32", pool_numpy, pool_torch),
         (f"attention L={L}, d={d}, causal mask", attn_numpy, attn_torch),
     ]
-    print(f"numpy {np.__version__}, torch {torch.__version__}, {args.threads} thread(s), "
-          f"median of {args.repeats} runs, forward + backward, float64")
+    print(
+        f"numpy {np.__version__}, torch {torch.__version__}, {args.threads} thread(s), "
+        f"median of {args.repeats} runs, forward + backward, float64"
+    )
     print(f"{'workload':42s} {'mlmath':>10s} {'torch':>10s} {'ratio':>7s}")
     worst = 0.0
     for name, ours, theirs in workloads:

@@ -93,7 +93,9 @@ def fit_exponent(ns, ts) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-side", type=int, default=64, help="largest image side for the dense solvers (64: n = 4096)")
-    parser.add_argument("--fft-sides", type=int, nargs="*", default=[128, 256, 512, 1024], help="extra sizes for the FFT solver alone")
+    parser.add_argument(
+        "--fft-sides", type=int, nargs="*", default=[128, 256, 512, 1024], help="extra sizes for the FFT solver alone"
+    )
     parser.add_argument("--threads", default="1", help="BLAS threads (default 1: reproducible on a shared machine)")
     args = parser.parse_args()
 
@@ -102,8 +104,10 @@ def main() -> int:
     rng = np.random.default_rng(0)
     sides = [s for s in (8, 12, 16, 24, 32, 48, 64) if s <= args.max_side]
 
-    print(f"Tikhonov deconvolution, 7 x 7 Gaussian blur (sigma 1.5), lam = {LAM:g}; times in seconds (best of repeats), "
-          f"BLAS threads = {os.environ['OPENBLAS_NUM_THREADS']}")
+    print(
+        f"Tikhonov deconvolution, 7 x 7 Gaussian blur (sigma 1.5), lam = {LAM:g}; times in seconds (best of repeats), "
+        f"BLAS threads = {os.environ['OPENBLAS_NUM_THREADS']}"
+    )
     header = f"{'side':>5} {'n':>6} | {'tikhonov_solve':>14} {'cholesky':>10} {'cg (fft ops)':>12} {'fft':>10} | {'dense/fft':>9} | {'max rel. diff to fft':>20}"
     print(header)
     print("-" * len(header))
@@ -114,15 +118,26 @@ def main() -> int:
         A = dense_circulant(side, kernel)
         t_fft, x_fft = best_time(lambda: tikhonov_deconvolve_circular(y, kernel, LAM))
         t_cg, (x_cg, res) = best_time(
-            lambda: tikhonov_cg(lambda v: circular_convolve(v, kernel), lambda r: circular_convolve(r, flipped), y, LAM, np.zeros_like(y), tol=1e-12)
+            lambda: tikhonov_cg(
+                lambda v: circular_convolve(v, kernel),
+                lambda r: circular_convolve(r, flipped),
+                y,
+                LAM,
+                np.zeros_like(y),
+                tol=1e-12,
+            )
         )
-        t_chol, x_chol = best_time(lambda: scipy.linalg.cho_solve(scipy.linalg.cho_factor(A.T @ A + LAM * np.eye(n)), A.T @ y.ravel()))
+        t_chol, x_chol = best_time(
+            lambda: scipy.linalg.cho_solve(scipy.linalg.cho_factor(A.T @ A + LAM * np.eye(n)), A.T @ y.ravel())
+        )
         t_dense, x_dense = best_time(lambda: tikhonov_solve(A, y.ravel(), LAM))
         diff = max(rel(x_dense, x_fft.ravel()), rel(x_chol, x_fft.ravel()), rel(x_cg.ravel(), x_fft.ravel()))
         if diff > 1e-8:
             raise SystemExit(f"solutions disagree at side {side}: relative difference {diff:.2e}")
         rows.append((n, t_dense, t_chol, t_cg, t_fft))
-        print(f"{side:>5} {n:>6} | {t_dense:>14.4g} {t_chol:>10.4g} {t_cg:>12.4g} {t_fft:>10.4g} | {t_dense / t_fft:>9.3g} | {diff:>20.1e}   (cg: {len(res) - 1} iterations)")
+        print(
+            f"{side:>5} {n:>6} | {t_dense:>14.4g} {t_chol:>10.4g} {t_cg:>12.4g} {t_fft:>10.4g} | {t_dense / t_fft:>9.3g} | {diff:>20.1e}   (cg: {len(res) - 1} iterations)"
+        )
 
     fft_rows = []
     for side in args.fft_sides:
@@ -141,8 +156,10 @@ def main() -> int:
         print(f"  {'fft, large images':<30} k = {fit_exponent(ns, [r[1] for r in fft_rows]):.2f}  (n log n would give about 1.1)")
     if rows and rows[-1][0] == 4096:
         n, t_dense, t_chol, t_cg, t_fft = rows[-1]
-        print(f"\nat n = 4096: tikhonov_solve {t_dense:.3g} s, Cholesky {t_chol:.3g} s, CG {t_cg:.3g} s, FFT {t_fft:.3g} s "
-              f"(FFT is {t_dense / t_fft:,.0f} x faster than the dense SVD solve, {t_chol / t_fft:,.0f} x faster than Cholesky)")
+        print(
+            f"\nat n = 4096: tikhonov_solve {t_dense:.3g} s, Cholesky {t_chol:.3g} s, CG {t_cg:.3g} s, FFT {t_fft:.3g} s "
+            f"(FFT is {t_dense / t_fft:,.0f} x faster than the dense SVD solve, {t_chol / t_fft:,.0f} x faster than Cholesky)"
+        )
     return 0
 
 

@@ -30,7 +30,9 @@ ALLOW = ROOT / "tests" / "prose_numbers_allow.txt"
 
 FENCE = re.compile(r"^(`{3,}|~{3,})(.*)$")
 NUMBER = re.compile(r"(?<![\w.\-−])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:[eE][-+]?\d+)?(%)?(?![\w])")
-NAMED = re.compile(r"\b(?:Figure|Fig\.|Chapter|Section|Exercise|Table|Theorem|Equation|Part|Appendix|Step|page|pages|p\.)\s*$", re.I)
+NAMED = re.compile(
+    r"\b(?:Figure|Fig\.|Chapter|Section|Exercise|Table|Theorem|Equation|Part|Appendix|Step|page|pages|p\.)\s*$", re.I
+)
 INLINE_DROP = [
     re.compile(r"\{[\w:-]+\}`[^`]*`"),  # roles: {glue:text}`key`, {ref}`E1 <label>`, {doc}`...`
     re.compile(r"`[^`]*`"),  # inline code
@@ -60,10 +62,14 @@ def prose_lines(text: str):
             if stack and marker[0] == stack[-1][0][0] and len(marker) >= len(stack[-1][0]) and not info:
                 stack.pop()
                 continue
-            prose = info.startswith("{") and not re.match(r"\{(code-cell|code-block|code|literalinclude|math|glue|raw|csv-table|list-table|nb-exec-table|verification-ledger)", info)
+            prose = info.startswith("{") and not re.match(
+                r"\{(code-cell|code-block|code|literalinclude|math|glue|raw|csv-table|list-table|nb-exec-table|verification-ledger)",
+                info,
+            )
             stack.append((marker, prose))
-            if prose:  # the title of a directive is prose
+            if prose:  # the title of a directive is prose (an exercise's "· 20 min" label is not a claim)
                 title = re.sub(r"^\{[\w:-]+\}\s*", "", info)
+                title = re.sub(r"·\s*\d+\s*min\s*$", "", title)
                 yield k + 1, title
             continue
         if stack and not stack[-1][1]:

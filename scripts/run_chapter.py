@@ -20,7 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-CLAIM = re.compile(r"^`{3,}\{prf:(theorem|proposition|lemma|corollary|property)\}[^\n]*\n(?::[a-z]+:[^\n]*\n)*?:label:\s*(\S+)", re.M)
+CLAIM = re.compile(
+    r"^`{3,}\{prf:(theorem|proposition|lemma|corollary|property)\}[^\n]*\n(?::[a-z]+:[^\n]*\n)*?:label:\s*(\S+)", re.M
+)
 EQ_LABEL = re.compile(r"^\$\$\s*\((\S+)\)\s*$|^`{3,}\{math\}[^\n]*\n(?::[a-z]+:[^\n]*\n)*?:label:\s*(\S+)", re.M)
 RECORD = re.compile(r'data-verify="([^"]*)"')
 

@@ -1,9 +1,12 @@
 """mlmath.book: numbers formatted for people, and glue that works outside a build."""
 
+import html as _html
+import json as _json
+
 import numpy as np
 import pytest
 
-from mlmath.book import as_text, fmt, fmt_list, fmt_sci, glue
+from mlmath.book import METHODS, VerificationError, argued, as_text, fmt, fmt_list, fmt_sci, glue, verify
 
 
 @pytest.mark.parametrize(
@@ -45,7 +48,7 @@ def test_glued_text_survives_myst_nb_unquoting():
     # MyST-NB pastes literal_eval(text/plain) of the glued object; our strings must come back unchanged.
     from ast import literal_eval
 
-    for text in ["9, 9, 11, 5, 2", "2.50 × 10⁻¹⁷", "it's \"quoted\""]:
+    for text in ["9, 9, 11, 5, 2", "2.50 × 10⁻¹⁷", 'it\'s "quoted"']:
         assert literal_eval(repr(text)) == text
 
 
@@ -54,11 +57,6 @@ def test_glue_outside_a_kernel_returns_nothing_and_does_not_fail():
 
 
 # --- verify / argued ---------------------------------------------------------------------------
-
-import html as _html
-import json as _json
-
-from mlmath.book import METHODS, VerificationError, argued, verify
 
 
 def _records(capsys):

@@ -14,9 +14,14 @@ def test_the_books_prerequisites_name_chapters_and_form_no_cycle():
 
 
 def test_every_content_chapter_states_its_prerequisites():
-    missing = [doc for doc, part in book_map.toc_chapters(ROOT)
-               if part != "Appendices" and not doc.endswith("/index") and doc != "chapters/map"
-               and book_map.prerequisites(doc, ROOT) is None]
+    missing = [
+        doc
+        for doc, part in book_map.toc_chapters(ROOT)
+        if part != "Appendices"
+        and not doc.endswith("/index")
+        and doc != "chapters/map"
+        and book_map.prerequisites(doc, ROOT) is None
+    ]
     assert missing == []
 
 
@@ -25,13 +30,15 @@ def _book(tmp_path, chapters: dict[str, str]) -> Path:
     toc = "format: jb-book\nroot: intro\nparts:\n  - caption: A\n    chapters:\n"
     for name, prereq in chapters.items():
         toc += f"      - file: chapters/{name}\n"
-        (tmp_path / "chapters" / f"{name}.md").write_text(textwrap.dedent(f"""\
+        (tmp_path / "chapters" / f"{name}.md").write_text(
+            textwrap.dedent(f"""\
             # {name.title()}
 
             **Prerequisites:** {prereq}
 
             Text.
-            """))
+            """)
+        )
     (tmp_path / "_toc.yml").write_text(toc)
     return tmp_path
 

@@ -9,7 +9,7 @@ from mlmath.datasets import digits
 def test_digits_are_scaled_split_and_stratified():
     X_train, X_test, y_train, y_test = digits()
     assert X_train.shape[1] == 64 and len(X_train) + len(X_test) == 1797
-    assert 0.0 <= X_train.min() and X_train.max() <= 1.0 and X_train.max() == 1.0
+    assert X_train.min() >= 0.0 and X_train.max() <= 1.0 and X_train.max() == 1.0
     assert abs(len(X_test) / 1797 - 0.25) < 0.01
     train_share, test_share = np.bincount(y_train) / len(y_train), np.bincount(y_test) / len(y_test)
     assert np.abs(train_share - test_share).max() < 0.01  # stratified

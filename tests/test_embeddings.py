@@ -113,6 +113,7 @@ def test_glove_gradients_match_finite_differences():
     params = [rng.normal(size=(4, 2)), rng.normal(size=(4, 2)), rng.normal(size=4), rng.normal(size=4)]
     _, grads = glove_loss(*params, X)
     for i, g in enumerate(grads):
+
         def f(x, i=i):
             p = list(params)
             p[i] = x
@@ -189,7 +190,9 @@ def test_skipgram_pairs_and_cooccurrence_agree_with_brute_force_loops():
     sentences = [rng.integers(0, 7, size=L) for L in (1, 2, 5, 9)]
     window = 3
     centres, contexts = skipgram_pairs(sentences, window, 7)
-    brute = sorted((int(s[i]), int(s[j])) for s in sentences for i in range(len(s)) for j in range(len(s)) if 0 < abs(i - j) <= window)
+    brute = sorted(
+        (int(s[i]), int(s[j])) for s in sentences for i in range(len(s)) for j in range(len(s)) if 0 < abs(i - j) <= window
+    )
     assert sorted(zip(centres.tolist(), contexts.tolist())) == brute
     X = cooccurrence(sentences, window, 7)
     Xb = np.zeros((7, 7))

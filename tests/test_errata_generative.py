@@ -36,15 +36,21 @@ def test_cheatsheet_full_covariance_reparameterization_is_a_matrix_product():
     assert abs(np.cov(z_diag.T)[0, 1] - Sigma[0, 1]) > 1.0
     # For a diagonal covariance the elementwise form is right and is mlmath's reparameterize.
     logvar = np.log(np.diag(Sigma))
-    np.testing.assert_allclose(reparameterize(np.broadcast_to(mu, eps.shape), np.broadcast_to(logvar, eps.shape), eps),
-                               mu + eps @ np.diag(np.sqrt(np.diag(Sigma))).T, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(
+        reparameterize(np.broadcast_to(mu, eps.shape), np.broadcast_to(logvar, eps.shape), eps),
+        mu + eps @ np.diag(np.sqrt(np.diag(Sigma))).T,
+        rtol=1e-13,
+        atol=1e-14,
+    )
 
 
 def test_cheatsheet_cross_entropy_is_entropy_plus_kl():
     """Seed: H(X; p, q) = H(X) - H(X) (identically zero). Correct: H(p, q) = H(p) + KL(p || q)."""
     rng = np.random.default_rng(1)
     p, q = rng.dirichlet(np.ones(5), size=(2, 4))
-    np.testing.assert_allclose(cross_entropy(p, q), scipy.stats.entropy(p, axis=-1) + scipy.stats.entropy(p, q, axis=-1), rtol=1e-12)
+    np.testing.assert_allclose(
+        cross_entropy(p, q), scipy.stats.entropy(p, axis=-1) + scipy.stats.entropy(p, q, axis=-1), rtol=1e-12
+    )
     np.testing.assert_allclose(cross_entropy(p, q), entropy(p) + kl_divergence(p, q), rtol=1e-12)
     seed_claim = entropy(p) - entropy(p)  # "H(X) - H(X)" under any reading is 0
     assert np.all(np.abs(cross_entropy(p, q) - seed_claim) > 0.5)
@@ -58,7 +64,9 @@ def test_cheatsheet_kl_definition_and_absolute_continuity():
     p = np.array([0.5, 0.3, 0.2, 0.0])
     q = np.array([0.25, 0.25, 0.25, 0.25])
     by_definition = sum(pk * np.log(pk / qk) for pk, qk in zip(p, q) if pk > 0)
-    torch_kl = torch.distributions.kl_divergence(torch.distributions.Categorical(torch.tensor(p)), torch.distributions.Categorical(torch.tensor(q)))
+    torch_kl = torch.distributions.kl_divergence(
+        torch.distributions.Categorical(torch.tensor(p)), torch.distributions.Categorical(torch.tensor(q))
+    )
     np.testing.assert_allclose(kl_divergence(p, q), by_definition, rtol=1e-14)
     np.testing.assert_allclose(kl_divergence(p, q), torch_kl.item(), rtol=1e-12)
     assert kl_divergence(q, p) == np.inf  # q puts mass where p = 0: q is not a.c. w.r.t. p

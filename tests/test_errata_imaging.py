@@ -40,7 +40,7 @@ def test_tikhonov_closed_form_needs_trivial_common_null_space():
     M = A.T @ A + lam * L.T @ L
     eig = np.linalg.eigvalsh(M)
     assert abs(eig[0]) < 1e-13 * eig[-1]  # singular: the "inverse" of the seed does not exist
-    J = lambda x: np.sum((A @ x - y) ** 2) + lam * np.sum((L @ x) ** 2)  # noqa: E731
+    J = lambda x: np.sum((A @ x - y) ** 2) + lam * np.sum((L @ x) ** 2)
     x0 = np.linalg.lstsq(M, A.T @ y, rcond=None)[0]  # one minimiser (normal equations hold)
     assert_allclose(M @ x0, A.T @ y, atol=1e-12)
     for t in (-3.0, 1.0, 10.0):  # a whole line of minimisers
@@ -61,7 +61,9 @@ def test_sift_orientation_histogram_gives_orientation_not_location():
     location and scale from difference-of-Gaussian extrema); it does follow a rotation."""
     rng = np.random.default_rng(2)
     image = rng.standard_normal((64, 64))
-    image = np.real(np.fft.ifft2(np.fft.fft2(image) * np.exp(-0.01 * np.add.outer(np.fft.fftfreq(64) ** 2, np.fft.fftfreq(64) ** 2) * 64**2)))
+    image = np.real(
+        np.fft.ifft2(np.fft.fft2(image) * np.exp(-0.01 * np.add.outer(np.fft.fftfreq(64) ** 2, np.fft.fftfreq(64) ** 2) * 64**2))
+    )
     h = orientation_histogram(*_periodic_gradient(image), 36)
     for shift in [(5, -9), (17, 30), (0, 1)]:
         h_moved = orientation_histogram(*_periodic_gradient(np.roll(image, shift, axis=(0, 1))), 36)

@@ -106,7 +106,7 @@ def test_homework_conv_input_gradient_index_bounds_with_stride():
     # Seed: i runs from (m' - M + 1)/s to m'/s -- fractions when s > 1. The correct set is
     # max(0, ceil((m' - M + 1)/s)) <= i <= min(I - 1, floor(m'/s)).
     c, h, wd, f, kh, kw, s = 1, 7, 1, 1, 3, 1, 2
-    x, w, b, dy, ho, wo = _homework_case(seed=4, c=c, h=h, w=wd, f=f, kh=kh, kw=kw, stride=s)
+    x, w, b, dy, ho, _wo = _homework_case(seed=4, c=c, h=h, w=wd, f=f, kh=kh, kw=kw, stride=s)
     dx_torch = _torch_conv_grads(x, w, b, dy, stride=s)[1]
 
     def correct_rows(mp):
@@ -155,7 +155,7 @@ def test_pa5_flipped_kernel_formulas_hold_for_true_convolution_not_for_dl_correl
     # dL/dw = x ⋆ dL/dy = x * flip(dL/dy) (valid): the flips move.
     rng = np.random.default_rng(5)
     x, w, dy = rng.standard_normal((7, 6)), rng.standard_normal((3, 2)), rng.standard_normal((5, 5))
-    flip = lambda a: a[::-1, ::-1]  # noqa: E731
+    flip = lambda a: a[::-1, ::-1]
     conv, corr = scipy.signal.convolve2d, scipy.signal.correlate2d
 
     def grads(forward_kernel):

@@ -29,7 +29,7 @@ def test_cheatsheet_convex_set_definition_needs_membership():
     mix = lam * x + (1 - lam) * xp
     assert np.all(mix <= lam * x + (1 - lam) * xp + 1e-15)
     # ... while the correct definition (membership of the segment) rejects S: the midpoint 1.5 is not in S.
-    in_S = lambda z: ((0 <= z) & (z <= 1)) | ((2 <= z) & (z <= 3))  # noqa: E731
+    in_S = lambda z: ((z >= 0) & (z <= 1)) | ((z >= 2) & (z <= 3))
     assert not np.all(in_S(mix))
     assert not in_S(0.5 * 1.0 + 0.5 * 2.0)
 
@@ -52,8 +52,8 @@ def test_cheatsheet_jensen_reverses_for_concave_functions():
     lam = rng.dirichlet(np.ones(4), size=500)
     lhs = torch.log(torch.from_numpy((lam * xs).sum(axis=1))).numpy()
     rhs = (lam * torch.log(torch.from_numpy(xs)).numpy()).sum(axis=1)
-    assert np.all(lhs >= rhs - 1e-15)          # correct (concave) direction
-    assert not np.any(lhs <= rhs - 1e-12)      # the sheet's direction fails in every strict case
+    assert np.all(lhs >= rhs - 1e-15)  # correct (concave) direction
+    assert not np.any(lhs <= rhs - 1e-12)  # the sheet's direction fails in every strict case
 
 
 def test_cheatsheet_taylor_lagrange_remainder_has_power_n():
@@ -81,7 +81,7 @@ def test_cheatsheet_step_one_over_L_reaches_a_stationary_point_not_a_minimum():
     # f(x1, x2) = x1^2/2 + cos(x2) is 1-smooth; GD with step 1/L = 1 from (1, 0) converges to the saddle (0, 0).
     xs = trajectory(SGD(lr=1.0), lambda x: np.array([x[0], -np.sin(x[1])]), [1.0, 0.0], 60)
     H_end = torch.autograd.functional.hessian(lambda z: z[0] ** 2 / 2 + torch.cos(z[1]), torch.from_numpy(xs[-1])).numpy()
-    assert np.linalg.norm(xs[-1]) < 1e-15 and np.linalg.eigvalsh(H_end).min() < 0     # a saddle, not a minimum
+    assert np.linalg.norm(xs[-1]) < 1e-15 and np.linalg.eigvalsh(H_end).min() < 0  # a saddle, not a minimum
     # f(x) = log(1 + e^{-x}) is 1/4-smooth and bounded below, has no minimiser: iterates diverge, gradients -> 0.
     xs = trajectory(SGD(lr=4.0), lambda x: -1 / (1 + np.exp(x)), [0.0], 5000)[:, 0]
     assert np.all(np.diff(xs) > 0) and xs[-1] > 8 and 1 / (1 + np.exp(xs[-1])) < 1e-3
@@ -100,11 +100,11 @@ def test_cheatsheet_gradient_descent_is_the_euler_discretisation_of_the_flow():
     np.testing.assert_allclose(sol.y[:, -1], scipy.linalg.expm(-A) @ x0, rtol=1e-9)
     errors = []
     for eta in (0.1, 0.05, 0.025, 0.0125):
-        gd = trajectory(SGD(lr=eta), lambda x: A @ x, x0, int(round(1 / eta)))[-1]
+        gd = trajectory(SGD(lr=eta), lambda x: A @ x, x0, round(1 / eta))[-1]
         errors.append(np.linalg.norm(gd - scipy.linalg.expm(-A) @ x0))
     ratios = np.array(errors[:-1]) / np.array(errors[1:])
-    assert np.all(np.abs(ratios - 2) < 0.15)       # first order: halving eta halves the error
-    assert errors[-1] > 1e-3                         # so GD is not the flow
+    assert np.all(np.abs(ratios - 2) < 0.15)  # first order: halving eta halves the error
+    assert errors[-1] > 1e-3  # so GD is not the flow
 
 
 # ---------------------------------------------------------------- SGD
@@ -123,7 +123,7 @@ def test_cheatsheet_robbins_monro_second_condition_is_not_necessary():
     # Sheet: the steps "must" satisfy sum alpha^2 < inf "to ensure the variance tends to zero". alpha_t = 0.5/sqrt(t)
     # violates it (SymPy), yet the exact mean squared error of SGD on a noisy quadratic tends to zero like t^(-1/2).
     k = sp.symbols("k", integer=True, positive=True)
-    assert not sp.Sum(1 / k, (k, 1, sp.oo)).is_convergent()          # sum (1/sqrt t)^2 = sum 1/t diverges
+    assert not sp.Sum(1 / k, (k, 1, sp.oo)).is_convergent()  # sum (1/sqrt t)^2 = sum 1/t diverges
     t = np.arange(1, 200001, dtype=float)
     mse = _mse_recursion(0.5 / np.sqrt(t))
     assert mse[-1] < 0.05 * mse[99] and mse[-1] < 1e-3
@@ -138,12 +138,12 @@ def test_cheatsheet_polyak_average_with_fixed_beta_is_an_ema_not_the_mean():
     # Sheet: theta_bar_t = (1/t) sum theta_i  "or"  (1 - beta) theta_bar_{t-1} + beta theta_t. With fixed beta the
     # second is an exponential moving average whose variance does not vanish; only beta = 1/t gives the mean.
     rng = np.random.default_rng(1)
-    noise = rng.normal(size=(4000, 2000))             # iterates fluctuating around 0 with variance 1 (2000 runs)
+    noise = rng.normal(size=(4000, 2000))  # iterates fluctuating around 0 with variance 1 (2000 runs)
     mean = polyak_average(noise)[-1]
     ema = polyak_average(noise, beta=0.05)[-1]
     np.testing.assert_allclose(mean, noise.mean(axis=0), rtol=1e-10, atol=1e-13)
-    assert abs(mean.var() - 1 / 4000) < 0.15 / 4000                          # 1/t
-    assert abs(ema.var() - 0.05 / (2 - 0.05)) < 0.15 * 0.05 / (2 - 0.05)     # beta / (2 - beta), a floor
+    assert abs(mean.var() - 1 / 4000) < 0.15 / 4000  # 1/t
+    assert abs(ema.var() - 0.05 / (2 - 0.05)) < 0.15 * 0.05 / (2 - 0.05)  # beta / (2 - beta), a floor
     assert ema.var() > 50 * mean.var()
 
 
@@ -157,14 +157,14 @@ def test_cheatsheet_momentum_buffer_is_a_geometric_sum_not_an_average():
     for _ in range(300):
         p.grad = torch.ones(1)
         opt.step()
-    assert abs(opt.state[p]["momentum_buffer"].item() - 10.0) < 1e-9        # 1 / (1 - 0.9), not 1
+    assert abs(opt.state[p]["momentum_buffer"].item() - 10.0) < 1e-9  # 1 / (1 - 0.9), not 1
     ours = SGD(lr=0.0, momentum=0.9)
     z = np.zeros(1)
     for _ in range(300):
         ours.step([z], [np.ones(1)])
     assert abs(ours.state[0]["momentum_buffer"][0] - 10.0) < 1e-9
     # The sheet's own heavy-ball formula is the sum form (same iterates as torch, lr 0.1).
-    grad = lambda x: np.array([1.0, 10.0]) * x  # noqa: E731
+    grad = lambda x: np.array([1.0, 10.0]) * x
     th_prev = th = np.array([1.0, 1.0])
     sheet = [th]
     for _ in range(50):
@@ -276,7 +276,7 @@ def test_cheatsheet_adam_needs_the_v_hat_correction():
     # Sheet divides by sqrt(v_t + eps): without v_hat the first step (beta2 = 0.999) is 1/sqrt(1 - beta2) = 31.6 lr.
     lr = 1e-3
     torch_first = -_torch_adam([1.0], lr=lr)[0]
-    np.testing.assert_allclose(torch_first, lr, rtol=1e-7)                  # bias-corrected: lr * sign(g)
+    np.testing.assert_allclose(torch_first, lr, rtol=1e-7)  # bias-corrected: lr * sign(g)
     m1, v1 = 0.1 * 1.0, 0.001 * 1.0
     no_v_hat = lr * (m1 / 0.1) / np.sqrt(v1)
     np.testing.assert_allclose(no_v_hat / lr, 1 / np.sqrt(1e-3), rtol=1e-12)
@@ -291,7 +291,7 @@ def test_cheatsheet_adam_eps_inside_the_root_breaks_scale_invariance():
     lr, g = 1.0, 1e-6
     torch_first = -_torch_adam([g], lr=lr)[0]
     np.testing.assert_allclose(torch_first, lr * g / (g + 1e-8), rtol=1e-9)
-    inside = lr * g / np.sqrt(g * g + 1e-8)          # with both corrections, eps inside
+    inside = lr * g / np.sqrt(g * g + 1e-8)  # with both corrections, eps inside
     assert torch_first / inside > 90
     # torch's step is scale-free down to ~eps: the same for g = 1e-3 and g = 1.
     np.testing.assert_allclose(-_torch_adam([1e-3], lr=lr)[0], -_torch_adam([1.0], lr=lr)[0], rtol=1e-4)

@@ -1,10 +1,13 @@
 """mlmath.exercises: the checker accepts right answers and reports wrong, crashing,
 NaN and mis-shaped ones in plain words, never raising."""
 
+import sys
+import time
+
 import numpy as np
 import pytest
 
-from mlmath.exercises import EXERCISES, check, list_exercises, solution_regions, stub_solution
+from mlmath.exercises import EXERCISES, Exercise, check, list_exercises, solution_regions, stub_solution
 
 FUNCTION_EXERCISES = [ex for ex in EXERCISES.values() if ex.cases is not None]
 VALUE_EXERCISES = [ex for ex in EXERCISES.values() if ex.cases is None]
@@ -157,7 +160,11 @@ def test_tuple_answers_are_compared_element_by_element():
     only_dx = check(ex.id, answer(lambda dx, dgamma, dbeta: dx))
     assert not only_dx.passed and "returned ndarray, expected a tuple of 3 arrays (dx, dgamma, dbeta)" in only_dx.message
     too_short = check(ex.id, answer(lambda dx, dgamma, dbeta: (dx, dgamma)))
-    assert not too_short.passed and "wrong length: expected a tuple of 3 arrays" in too_short.message and "got 2 elements" in too_short.message
+    assert (
+        not too_short.passed
+        and "wrong length: expected a tuple of 3 arrays" in too_short.message
+        and "got 2 elements" in too_short.message
+    )
     shape = check(ex.id, answer(lambda dx, dgamma, dbeta: (dx, dgamma[None], dbeta)))
     assert not shape.passed and "element 1 (dgamma): wrong shape" in shape.message
     values = check(ex.id, answer(lambda dx, dgamma, dbeta: (dx, dgamma, dbeta + 1e-3)))
@@ -171,10 +178,6 @@ def test_tuple_answers_are_compared_element_by_element():
 
 # --- a checker students cannot break or fool -------------------------------------------------
 
-import sys
-import time
-
-from mlmath.exercises import Exercise
 
 LINEAR = "fc-ex-weight-grad"  # a function exercise with array inputs
 
@@ -252,8 +255,15 @@ def symbolic_exercise(monkeypatch):
     import sympy as sp
 
     x, y = sp.symbols("x y", real=True)
-    ex = Exercise(id="t-sym", chapter="chapters/test", title="Gradient of x^2 y", name="grad",
-                  reference=lambda: sp.Matrix([2 * x * y, x**2]), cases=None, symbols=("x", "y"))
+    ex = Exercise(
+        id="t-sym",
+        chapter="chapters/test",
+        title="Gradient of x^2 y",
+        name="grad",
+        reference=lambda: sp.Matrix([2 * x * y, x**2]),
+        cases=None,
+        symbols=("x", "y"),
+    )
     monkeypatch.setitem(EXERCISES, ex.id, ex)
     return ex
 

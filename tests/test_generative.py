@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
+import scipy.optimize
+import scipy.spatial.distance
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
-
-import scipy.optimize
-import scipy.spatial.distance
 
 from mlmath.generative import (
     affine_coupling,
@@ -109,7 +108,10 @@ def _torch_coupling(mask, seed=0, hidden=7):
     g = torch.Generator().manual_seed(seed)
     D = len(mask)
     W1, b1 = torch.randn(hidden, D, generator=g, dtype=torch.float64), torch.randn(hidden, generator=g, dtype=torch.float64)
-    W2, b2 = torch.randn(2 * D, hidden, generator=g, dtype=torch.float64) * 0.5, torch.randn(2 * D, generator=g, dtype=torch.float64)
+    W2, b2 = (
+        torch.randn(2 * D, hidden, generator=g, dtype=torch.float64) * 0.5,
+        torch.randn(2 * D, generator=g, dtype=torch.float64),
+    )
     m = torch.tensor(mask, dtype=torch.float64)
 
     def conditioner(x):
@@ -142,7 +144,7 @@ def test_affine_coupling_logdet_equals_torch_autograd_jacobian(mask):
 
 def test_affine_coupling_inverse_round_trips_and_negates_logdet():
     mask = np.array([True, False, True, False])
-    y_of_x, conditioner = _torch_coupling(mask.astype(int), seed=3)
+    _y_of_x, conditioner = _torch_coupling(mask.astype(int), seed=3)
     x = np.random.default_rng(21).normal(size=(6, 4))
     s, t = (a.numpy() for a in conditioner(torch.from_numpy(x)))
     y, logdet = affine_coupling(x, mask, s, t)
@@ -190,7 +192,9 @@ def test_optimal_discriminator_maximises_the_pointwise_value():
     a, b = rng.exponential(size=(2, 8))
     d_star = optimal_discriminator(a, b)
     for ai, bi, di in zip(a, b, d_star):
-        res = scipy.optimize.minimize_scalar(lambda d: -(ai * np.log(d) + bi * np.log1p(-d)), bounds=(1e-12, 1 - 1e-12), method="bounded", options={"xatol": 1e-12})
+        res = scipy.optimize.minimize_scalar(
+            lambda d: -(ai * np.log(d) + bi * np.log1p(-d)), bounds=(1e-12, 1 - 1e-12), method="bounded", options={"xatol": 1e-12}
+        )
         assert_allclose(di, res.x, atol=1e-7)
 
 
@@ -460,6 +464,7 @@ def test_bad_input_raises_value_error_naming_the_argument(call, match):
 
 
 # --- no silent overflow where the true result is finite ------------------------------------------
+
 
 def test_reparameterize_with_zero_noise_and_a_huge_log_variance_returns_the_mean():
     from mlmath.generative import reparameterize

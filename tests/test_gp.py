@@ -40,7 +40,7 @@ def test_rbf_kernel_matches_sklearn(d):
 def test_rbf_kernel_accepts_one_dimensional_inputs():
     x = np.array([0.0, 1.0, 3.0])
     K = rbf_kernel(x, x, 2.0, 1.5)
-    assert np.allclose(K, 1.5 * np.exp(-np.subtract.outer(x, x) ** 2 / 8))
+    assert np.allclose(K, 1.5 * np.exp(-(np.subtract.outer(x, x) ** 2) / 8))
 
 
 def test_squared_distances_are_non_negative_and_zero_on_the_diagonal():
@@ -110,7 +110,7 @@ def test_posterior_is_the_conditional_density_of_the_joint_gaussian():
 def test_posterior_covariance_is_symmetric_psd_and_below_the_prior():
     X, y = _data(seed=9)
     Xs = np.linspace(-5, 5, 30)
-    mean, cov = gp_posterior(X, y, Xs, 0.7, 1.3, 0.05)
+    _mean, cov = gp_posterior(X, y, Xs, 0.7, 1.3, 0.05)
     assert np.allclose(cov, cov.T, atol=1e-14)
     assert np.linalg.eigvalsh((cov + cov.T) / 2).min() > -1e-10
     assert np.all(np.diag(cov) <= 1.3 + 1e-12)

@@ -96,8 +96,8 @@ def test_check_vjp_accepts_a_right_backward_pass_and_rejects_a_wrong_one():
     from mlmath.layers import tanh_backward, tanh_forward
 
     x = np.random.default_rng(0).normal(size=(4, 5))
-    forward = lambda v: tanh_forward(v)[0]  # noqa: E731
-    right = lambda dy, v: tanh_backward(dy, tanh_forward(v)[1])  # noqa: E731
+    forward = lambda v: tanh_forward(v)[0]
+    right = lambda dy, v: tanh_backward(dy, tanh_forward(v)[1])
     assert check_vjp(forward, right, x) < 1e-8
     assert check_vjp(forward, lambda dy, v: dy * (1 - np.tanh(v)), x) > 1e-3  # a wrong derivative
     with pytest.raises(ValueError, match="shape of x"):

@@ -5,7 +5,6 @@ a notebook that is not from the book."""
 from __future__ import annotations
 
 import csv
-import json
 import subprocess
 import sys
 import time
@@ -17,16 +16,28 @@ from mlmath.grade import edits_outside_solutions
 
 CHAPTER = "chapters/foundations/notation"
 EXERCISES = {  # id -> (function name, right body, wrong body)
-    "notation-ex-linear-map": ("linear_map_derivative(W)", "return np.asarray(W, dtype=float).T", "return np.asarray(W, dtype=float)"),
-    "notation-ex-chain": ("chain_derivative(A, B)", "return np.asarray(A, dtype=float).T @ np.asarray(B, dtype=float).T",
-                          "return np.asarray(B, dtype=float) @ np.asarray(A, dtype=float)"),
-    "notation-ex-trace": ("trace_grad(A, B)", "return np.asarray(A, dtype=float).T @ np.asarray(B, dtype=float).T",
-                          "return np.asarray(B, dtype=float) @ np.asarray(A, dtype=float)"),
+    "notation-ex-linear-map": (
+        "linear_map_derivative(W)",
+        "return np.asarray(W, dtype=float).T",
+        "return np.asarray(W, dtype=float)",
+    ),
+    "notation-ex-chain": (
+        "chain_derivative(A, B)",
+        "return np.asarray(A, dtype=float).T @ np.asarray(B, dtype=float).T",
+        "return np.asarray(B, dtype=float) @ np.asarray(A, dtype=float)",
+    ),
+    "notation-ex-trace": (
+        "trace_grad(A, B)",
+        "return np.asarray(A, dtype=float).T @ np.asarray(B, dtype=float).T",
+        "return np.asarray(B, dtype=float) @ np.asarray(A, dtype=float)",
+    ),
 }
 STUB = '    raise NotImplementedError("{id}: write your solution here")'
 
 
-def notebook(bodies: dict[str, str], prelude: str = "import numpy as np\nfrom mlmath.exercises import check", extra_cell: str | None = None):
+def notebook(
+    bodies: dict[str, str], prelude: str = "import numpy as np\nfrom mlmath.exercises import check", extra_cell: str | None = None
+):
     cells = [nbformat.v4.new_code_cell(prelude)]
     for ex_id, (signature, _, _) in EXERCISES.items():
         body = bodies.get(ex_id, STUB.format(id=ex_id).strip())
@@ -53,7 +64,9 @@ def graded(tmp_path_factory):
     nbformat.write(notebook({}), originals / "notation.ipynb")
     wrong_one = {**RIGHT, "notation-ex-chain": EXERCISES["notation-ex-chain"][2]}
     slow = notebook(RIGHT)
-    slow.cells[1:1] = [nbformat.v4.new_code_cell("import time\ntime.sleep(6)") for _ in range(7)]  # each cell in time, the notebook not
+    slow.cells[1:1] = [
+        nbformat.v4.new_code_cell("import time\ntime.sleep(6)") for _ in range(7)
+    ]  # each cell in time, the notebook not
     class_ = {
         "ada": notebook(RIGHT),
         "ben": notebook(wrong_one),
@@ -61,7 +74,12 @@ def graded(tmp_path_factory):
         "dev": notebook({**RIGHT, "notation-ex-trace": "raise IndexError('oops')"}),
         "eve": notebook({**RIGHT, "notation-ex-linear-map": "while True:\n    pass"}),
         "fay": notebook(RIGHT, prelude="import numpy as np\nfrom mlmath.exercises import check\ncheck = lambda *a: 'correct'"),
-        "gus": notebook({**RIGHT, "notation-ex-linear-map": "import os, glob\nfor f in glob.glob('*'):\n    os.remove(f)\nreturn np.asarray(W, dtype=float).T"}),
+        "gus": notebook(
+            {
+                **RIGHT,
+                "notation-ex-linear-map": "import os, glob\nfor f in glob.glob('*'):\n    os.remove(f)\nreturn np.asarray(W, dtype=float).T",
+            }
+        ),
         "hal": notebook(RIGHT, extra_cell="import os\nos._exit(1)"),
         "ivy": notebook(RIGHT, extra_cell="import time\ntime.sleep(600)"),  # one cell past the cell limit: interrupted
         "kim": slow,
@@ -71,10 +89,28 @@ def graded(tmp_path_factory):
     (submissions / "joe").mkdir()  # a student folder holding a notebook that is not from the book
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), submissions / "joe" / "scratch.ipynb")
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "mlmath.grade", str(submissions), "--originals", str(originals), "--out", str(out),
-                             "--cell-timeout", "8", "--notebook-timeout", "35"], capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mlmath.grade",
+            str(submissions),
+            "--originals",
+            str(originals),
+            "--out",
+            str(out),
+            "--cell-timeout",
+            "8",
+            "--notebook-timeout",
+            "35",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     seconds = time.perf_counter() - start
-    rows = {row["student"]: row for row in csv.DictReader(open(out / "grades.csv", encoding="utf-8"))}
+    with open(out / "grades.csv", encoding="utf-8") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
     return result, rows, out, submissions, seconds
 
 
@@ -86,7 +122,10 @@ def test_the_run_finishes_and_reports_everyone(graded):
     print(f"graded {len(rows)} notebooks in {seconds:.0f} s:\n{result.stdout}")
 
 
-@pytest.mark.parametrize(("student", "total"), [("ada", 3), ("ben", 2), ("cai", 0), ("dev", 2), ("eve", 2), ("gus", 3), ("hal", 0), ("ivy", 3), ("joe", 0), ("kim", 0)])
+@pytest.mark.parametrize(
+    ("student", "total"),
+    [("ada", 3), ("ben", 2), ("cai", 0), ("dev", 2), ("eve", 2), ("gus", 3), ("hal", 0), ("ivy", 3), ("joe", 0), ("kim", 0)],
+)
 def test_scores(graded, student, total):
     assert int(graded[1][student]["total"]) == total, graded[1][student]
 
@@ -102,7 +141,10 @@ def test_stubs_crashes_and_loops_are_reported_not_fatal(graded):
     _, rows, out, _, _ = graded
     assert "not implemented yet" in (out / "feedback" / "cai.txt").read_text()
     assert "raised IndexError" in (out / "feedback" / "dev.txt").read_text()
-    assert "interrupted after the cell time limit" in rows["eve"]["problems"] or "time limit" in (out / "feedback" / "eve.txt").read_text()
+    assert (
+        "interrupted after the cell time limit" in rows["eve"]["problems"]
+        or "time limit" in (out / "feedback" / "eve.txt").read_text()
+    )
 
 
 def test_tampering_a_killed_kernel_and_a_slow_notebook_are_reported(graded):

@@ -50,7 +50,7 @@ def test_tree_marginals_equal_enumeration(seed):
     unary, edges, pairwise = random_tree(rng, n, K, zeros=seed % 3 == 0)
     marg, pair, logz, _, _ = brute_force(unary, edges, pairwise)
     np.testing.assert_allclose(tree_marginals(unary, edges, pairwise), marg, atol=1e-13)
-    m, em, log_z = sum_product(unary, edges, pairwise)
+    _m, em, log_z = sum_product(unary, edges, pairwise)
     for got, want in zip(em, pair):
         np.testing.assert_allclose(got, want, atol=1e-13)
     assert abs(log_z - logz) < 1e-12
@@ -74,7 +74,9 @@ def test_marginals_do_not_depend_on_edge_order_or_orientation():
     order = rng.permutation(len(edges))
     flipped_edges = [edges[k][::-1] for k in order]
     flipped_tables = [pairwise[k].T for k in order]
-    np.testing.assert_allclose(tree_marginals(unary, flipped_edges, flipped_tables), tree_marginals(unary, edges, pairwise), atol=1e-14)
+    np.testing.assert_allclose(
+        tree_marginals(unary, flipped_edges, flipped_tables), tree_marginals(unary, edges, pairwise), atol=1e-14
+    )
 
 
 def test_long_chain_does_not_underflow():
@@ -94,7 +96,7 @@ def test_loopy_bp_on_a_tree_is_exact_after_diameter_sweeps():
     edges = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
     unary = rng.uniform(0.1, 2, size=(6, 3))
     pairwise = [rng.uniform(0.1, 2, size=(3, 3)) for _ in edges]
-    marg, converged, history = loopy_bp(unary, edges, pairwise, n_iter=50, tol=0.0)
+    marg, _converged, history = loopy_bp(unary, edges, pairwise, n_iter=50, tol=0.0)
     np.testing.assert_allclose(marg, brute_force(unary, edges, pairwise)[0], atol=1e-13)
     changes = np.abs(np.diff(history, axis=0)).max(axis=(1, 2))
     assert changes[4] > 1e-6 and np.all(changes[5:] < 1e-15)
@@ -128,7 +130,7 @@ def test_loopy_bp_history_layout_and_init():
     assert history.shape == (4, 8, 2)
     np.testing.assert_allclose(history[0], init / init.sum(axis=1, keepdims=True))
     # message 0 is node 0 -> node 1 of edges[0] = (0, 1): from the initial messages into node 0 except from node 1
-    i, j = edges[0]
+    _i, _j = edges[0]
     into_0 = [d for d in range(8) if (d % 2 == 0 and edges[d // 2][1] == 0) or (d % 2 == 1 and edges[d // 2][0] == 0)]
     h = unary[0].copy()
     for d in into_0:
@@ -184,7 +186,7 @@ def test_not_a_tree_names_edges(edges):
 def test_cycle_with_right_edge_count_is_rejected():
     unary = np.ones((4, 2))
     edges = [(0, 1), (1, 2), (2, 0)]  # 3 edges on 4 nodes, but node 3 is cut off and 0-1-2 is a cycle
-    with pytest.raises(ValueError, match="edges.*cycle"):
+    with pytest.raises(ValueError, match=r"edges.*cycle"):
         tree_marginals(unary, edges, [np.ones((2, 2))] * 3)
     with pytest.raises(ValueError, match="edges"):
         tree_map(unary, edges, [np.ones((2, 2))] * 3)

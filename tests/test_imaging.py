@@ -116,7 +116,7 @@ def test_tikhonov_solve_stacked_solve_is_accurate_when_normal_equations_are_not(
     mpmath.mp.dps = 50
     Am, ym = mpmath.matrix(A.tolist()), mpmath.matrix(y.tolist())
     ref = np.array(mpmath.lu_solve(Am.T * Am + lam * mpmath.eye(n), Am.T * ym).tolist(), dtype=float).ravel()
-    err = lambda x: np.linalg.norm(x - ref) / np.linalg.norm(ref)  # noqa: E731
+    err = lambda x: np.linalg.norm(x - ref) / np.linalg.norm(ref)
     normal = scipy.linalg.solve(A.T @ A + lam * np.eye(n), A.T @ y, assume_a="pos")
     assert err(tikhonov_solve(A, y, lam)) < 1e-7
     assert err(normal) > 1e-5
@@ -206,7 +206,9 @@ def test_circular_convolve_with_centred_delta_is_identity_and_shifted_delta_shif
     assert_allclose(circular_convolve(x, right), np.roll(x, 1, axis=1), atol=1e-14)
 
 
-@pytest.mark.parametrize("shape, ksize, lam", [((11,), (3,), 0.05), ((12,), (5,), 0.0), ((5, 6), (3, 3), 0.1), ((4, 7), (3, 5), 1e-3)])
+@pytest.mark.parametrize(
+    "shape, ksize, lam", [((11,), (3,), 0.05), ((12,), (5,), 0.0), ((5, 6), (3, 3), 0.1), ((4, 7), (3, 5), 1e-3)]
+)
 def test_tikhonov_deconvolve_circular_equals_dense_tikhonov_solve(shape, ksize, lam):
     rng = np.random.default_rng(6)
     kernel = rng.random(ksize) + 0.1
@@ -315,8 +317,8 @@ def test_tv_smoothed_gradient_matches_finite_differences():
     rng = np.random.default_rng(11)
     x = rng.standard_normal((5, 4))
     eps = 0.1
-    f = lambda z: tv_smoothed(z, eps)[0]  # noqa: E731
-    g = lambda z: tv_smoothed(z, eps)[1]  # noqa: E731
+    f = lambda z: tv_smoothed(z, eps)[0]
+    g = lambda z: tv_smoothed(z, eps)[1]
     assert check_gradient(f, g, x) < 1e-7
     assert relative_error(g(x), numerical_gradient(f, x)) < 1e-7
 
@@ -496,6 +498,7 @@ def test_homography_bad_input_raises_naming_argument(fn, args, name):
 # psnr
 # ---------------------------------------------------------------------------
 
+
 @PROP
 @given(h=st.integers(1, 6), w=st.integers(1, 6), noise=st.floats(1e-3, 1.0), seed=st.integers(0, 2**16))
 def test_psnr_matches_skimage(h, w, noise, seed):
@@ -544,7 +547,9 @@ def test_tikhonov_cg_equals_dense_tikhonov_solve(m, n, lam, use_L, seed):
     if use_L and n > 1:
         L = _difference_matrix(n)
         assume(np.linalg.matrix_rank(np.vstack([A, L])) == n)
-        x, res = tikhonov_cg(lambda v: A @ v, lambda r: A.T @ r, y, lam, np.zeros(n), lambda v: L @ v, lambda r: L.T @ r, tol=1e-13)
+        x, res = tikhonov_cg(
+            lambda v: A @ v, lambda r: A.T @ r, y, lam, np.zeros(n), lambda v: L @ v, lambda r: L.T @ r, tol=1e-13
+        )
         expected = tikhonov_solve(A, y, lam, L)
     else:
         x, res = tikhonov_cg(lambda v: A @ v, lambda r: A.T @ r, y, lam, np.zeros(n), tol=1e-13)
@@ -558,7 +563,9 @@ def test_tikhonov_cg_on_images_equals_fft_deconvolution():
     y = rng.standard_normal((9, 12))
     kernel = np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]) / 16
     flipped = kernel[::-1, ::-1]
-    x, res = tikhonov_cg(lambda v: circular_convolve(v, kernel), lambda r: circular_convolve(r, flipped), y, 0.05, np.zeros_like(y), tol=1e-12)
+    x, res = tikhonov_cg(
+        lambda v: circular_convolve(v, kernel), lambda r: circular_convolve(r, flipped), y, 0.05, np.zeros_like(y), tol=1e-12
+    )
     assert_allclose(x, tikhonov_deconvolve_circular(y, kernel, 0.05), rtol=1e-9, atol=1e-10)
     assert res[0] == 1.0 and res[-1] <= 1e-12
     assert len(res) - 1 <= y.size  # CG ends in at most n steps (here far fewer)
@@ -601,8 +608,8 @@ def _tv_problem(seed, shape=(7, 8)):
     truth[2:5, 3:7] = 1.0
     kernel = np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]) / 16
     y = circular_convolve(truth, kernel) + 0.05 * rng.standard_normal(shape)
-    fwd = lambda v: circular_convolve(v, kernel)  # noqa: E731
-    adj = lambda r: circular_convolve(r, kernel[::-1, ::-1])  # noqa: E731
+    fwd = lambda v: circular_convolve(v, kernel)
+    adj = lambda r: circular_convolve(r, kernel[::-1, ::-1])
     return y, fwd, adj
 
 
@@ -622,7 +629,9 @@ def test_tv_solve_reaches_the_minimum_found_by_lbfgs(nonnegative):
     y, fwd, adj = _tv_problem(23)
     f = _objective_and_grad(y, fwd, adj, lam, eps, y.shape)
     bounds = [(0, None)] * y.size if nonnegative else None
-    ref = scipy.optimize.minimize(f, np.zeros(y.size), jac=True, method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 20000})
+    ref = scipy.optimize.minimize(
+        f, np.zeros(y.size), jac=True, method="L-BFGS-B", bounds=bounds, options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 20000}
+    )
     x, obj = tv_solve(fwd, adj, y, lam, eps, np.zeros_like(y), a_norm=1.0, n_iter=3000, nonnegative=nonnegative)
     assert_allclose(obj[-1], ref.fun, rtol=1e-9)
     assert_allclose(x.ravel(), ref.x, atol=1e-4)
@@ -666,7 +675,15 @@ def test_tv_solve_gradient_vanishes_at_result_for_denoising():
     ],
 )
 def test_tv_solve_bad_input_raises_naming_argument(kwargs, name):
-    args = {"forward": lambda v: v, "adjoint": lambda r: r, "y": np.zeros((4, 4)), "lam": 1.0, "eps": 0.1, "x0": np.zeros((4, 4)), "a_norm": 1.0}
+    args = {
+        "forward": lambda v: v,
+        "adjoint": lambda r: r,
+        "y": np.zeros((4, 4)),
+        "lam": 1.0,
+        "eps": 0.1,
+        "x0": np.zeros((4, 4)),
+        "a_norm": 1.0,
+    }
     args.update(kwargs)
     with pytest.raises(ValueError, match=name):
         tv_solve(**args)
@@ -707,7 +724,9 @@ def test_radon_matrix_transpose_is_the_adjoint_and_zero_angle_sums_columns():
     assert_allclose((R0 @ e.ravel()), np.eye(n)[9], atol=1e-15)
 
 
-@pytest.mark.parametrize("args, name", [((0, [0.0]), "n"), ((4.5, [0.0]), "n"), ((4, [[0.0]]), "theta"), ((4, []), "theta"), ((4, [np.inf]), "theta")])
+@pytest.mark.parametrize(
+    "args, name", [((0, [0.0]), "n"), ((4.5, [0.0]), "n"), ((4, [[0.0]]), "theta"), ((4, []), "theta"), ((4, [np.inf]), "theta")]
+)
 def test_radon_matrix_bad_input_raises_naming_argument(args, name):
     with pytest.raises(ValueError, match=rf"\b{name}\b"):
         radon_matrix(*args)
@@ -736,10 +755,19 @@ def test_bilinear_sample_interpolates_pixels_exactly_and_keeps_float32():
     out = bilinear_sample(image, c.astype(np.float32), r.astype(np.float32))
     assert out.dtype == np.float32 and np.array_equal(out, image)
     # linear functions are reproduced exactly anywhere inside
-    assert_allclose(bilinear_sample(image.astype(np.float64), [1.25, 2.5], [0.5, 1.75]), [4 * 0.5 + 1.25, 4 * 1.75 + 2.5], rtol=1e-14)
+    assert_allclose(
+        bilinear_sample(image.astype(np.float64), [1.25, 2.5], [0.5, 1.75]), [4 * 0.5 + 1.25, 4 * 1.75 + 2.5], rtol=1e-14
+    )
 
 
-@pytest.mark.parametrize("args, name", [((np.ones(3), [0.0], [0.0]), "image"), ((np.ones((2, 2)), [0.0, 1.0], [0.0]), "x and y"), ((np.ones((0, 2)), [0.0], [0.0]), "image")])
+@pytest.mark.parametrize(
+    "args, name",
+    [
+        ((np.ones(3), [0.0], [0.0]), "image"),
+        ((np.ones((2, 2)), [0.0, 1.0], [0.0]), "x and y"),
+        ((np.ones((0, 2)), [0.0], [0.0]), "image"),
+    ],
+)
 def test_bilinear_sample_bad_input_raises_naming_argument(args, name):
     with pytest.raises(ValueError, match=rf"\b{name}\b"):
         bilinear_sample(*args)
@@ -883,7 +911,9 @@ def test_orientation_histogram_bin_centres_equal_numpy_histogram_and_rotation_ro
     assert_allclose(orientation_histogram(gx, gy, n_bins), expected, atol=1e-12)
     g = (rng.standard_normal(40) + 1j * rng.standard_normal(40)) * np.exp(1j * 2 * np.pi * 5 / n_bins)
     g0 = g * np.exp(-1j * 2 * np.pi * 5 / n_bins)
-    assert_allclose(orientation_histogram(g.real, g.imag, n_bins), np.roll(orientation_histogram(g0.real, g0.imag, n_bins), 5), atol=1e-12)
+    assert_allclose(
+        orientation_histogram(g.real, g.imag, n_bins), np.roll(orientation_histogram(g0.real, g0.imag, n_bins), 5), atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("mu", [0.0, 0.3, 5.45, 11.8, 35.5])

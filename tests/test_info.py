@@ -227,8 +227,9 @@ def test_bad_input_raises_value_error_naming_the_argument(call, match):
 
 # ------------------------------------------------------------------ mutual information
 
-from mlmath.info import mutual_information  # noqa: E402
 import sklearn.metrics  # noqa: E402
+
+from mlmath.info import mutual_information  # noqa: E402
 
 
 def test_mutual_information_matches_scikit_learn_on_a_contingency_table():

@@ -140,7 +140,7 @@ def test_low_rank_approx_is_not_beaten_by_other_rank_k_matrices():
     rng = np.random.default_rng(21)
     A, k = rng.normal(size=(8, 6)), 2
     best = np.linalg.norm(A - low_rank_approx(A, k), "fro")
-    U, s, Vt = scipy.linalg.svd(A)
+    U, _s, Vt = scipy.linalg.svd(A)
     for _ in range(200):
         B = rng.normal(size=(8, k)) @ rng.normal(size=(k, 6))
         assert np.linalg.norm(A - B, "fro") > best

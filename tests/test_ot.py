@@ -186,7 +186,10 @@ def test_marginal_gradient_equals_directional_finite_differences():
     for _ in range(5):
         ua, ub = rng.normal(size=5), rng.normal(size=4)
         ub += (ua.sum() - ub.sum()) / 4  # equal change of mass
-        fd = (sinkhorn_cost(a + h * ua, b + h * ub, C, reg, tol=1e-15)[0] - sinkhorn_cost(a - h * ua, b - h * ub, C, reg, tol=1e-15)[0]) / (2 * h)
+        fd = (
+            sinkhorn_cost(a + h * ua, b + h * ub, C, reg, tol=1e-15)[0]
+            - sinkhorn_cost(a - h * ua, b - h * ub, C, reg, tol=1e-15)[0]
+        ) / (2 * h)
         assert abs(fd - (da @ ua + db @ ub)) < 1e-7 * max(1.0, abs(fd))
 
 

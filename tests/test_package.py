@@ -15,20 +15,53 @@ def test_every_public_name_of_the_api_contract_exists():
 
     contract = {
         "gradcheck": ["numerical_gradient", "relative_error", "check_gradient"],
-        "signals": ["conv1d", "conv2d", "correlate2d", "conv_matrix", "dft_matrix", "fft_conv", "sinc_interpolate", "alias_frequency"],
+        "signals": [
+            "conv1d",
+            "conv2d",
+            "correlate2d",
+            "conv_matrix",
+            "dft_matrix",
+            "fft_conv",
+            "sinc_interpolate",
+            "alias_frequency",
+        ],
         "layers": [
-            "softmax", "softmax_cross_entropy", "linear_forward", "linear_backward", "conv2d_forward", "conv2d_backward",
-            "maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward", "batchnorm_forward",
-            "batchnorm_backward", "layernorm_forward", "layernorm_backward", "attention_forward", "attention_backward",
-            "relu_forward", "relu_backward", "sigmoid_forward", "sigmoid_backward", "tanh_forward", "tanh_backward",
-            "gelu_forward", "gelu_backward",
+            "softmax",
+            "softmax_cross_entropy",
+            "linear_forward",
+            "linear_backward",
+            "conv2d_forward",
+            "conv2d_backward",
+            "maxpool2d_forward",
+            "maxpool2d_backward",
+            "avgpool2d_forward",
+            "avgpool2d_backward",
+            "batchnorm_forward",
+            "batchnorm_backward",
+            "layernorm_forward",
+            "layernorm_backward",
+            "attention_forward",
+            "attention_backward",
+            "relu_forward",
+            "relu_backward",
+            "sigmoid_forward",
+            "sigmoid_backward",
+            "tanh_forward",
+            "tanh_backward",
+            "gelu_forward",
+            "gelu_backward",
         ],
         "optim": ["SGD", "RMSprop", "Adam"],
         "info": ["entropy", "cross_entropy", "kl_divergence"],
         "generative": ["gaussian_kl", "linear_beta_schedule", "alpha_bar", "q_sample"],
         "imaging": ["tikhonov_solve", "tv_smoothed", "homography_jacobian"],
     }
-    missing = [f"{mod}.{name}" for mod, names in contract.items() for name in names if not callable(getattr(getattr(mlmath, mod), name, None))]
+    missing = [
+        f"{mod}.{name}"
+        for mod, names in contract.items()
+        for name in names
+        if not callable(getattr(getattr(mlmath, mod), name, None))
+    ]
     assert missing == []
 
 
@@ -76,7 +109,10 @@ def test_binder_installs_the_book_without_test_tooling_and_a_cpu_torch():
     import re
 
     binder = pathlib.Path(__file__).resolve().parent.parent / "binder"
-    pins = {m.group(1).lower(): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.-]+)==(\S+)", (binder / "requirements.txt").read_text(), re.M)}
+    pins = {
+        m.group(1).lower(): m.group(2)
+        for m in re.finditer(r"^([A-Za-z0-9_.-]+)==(\S+)", (binder / "requirements.txt").read_text(), re.M)
+    }
     assert not {"pytest", "hypothesis", "playwright", "pip-tools"} & set(pins)
     assert pins["torch"].endswith("+cpu") and "download.pytorch.org/whl/cpu" in (binder / "requirements.txt").read_text()
     assert {"jupyter-book", "jupyterlab-myst", "scipy", "numpy"} <= set(pins)

@@ -6,9 +6,23 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "_ext"))
-from plain_markdown import Book, to_plain_markdown  # noqa: E402
+from plain_markdown import Book, to_plain_markdown
 
-MYST_ONLY = ["{glue", "{prf:", "{doc}", "{ref}", "{cite}", "{numref}", "{py:", "{exercise}", "{solution", ":label:", "{admonition}", "{literalinclude}", ")="]
+MYST_ONLY = [
+    "{glue",
+    "{prf:",
+    "{doc}",
+    "{ref}",
+    "{cite}",
+    "{numref}",
+    "{py:",
+    "{exercise}",
+    "{solution",
+    ":label:",
+    "{admonition}",
+    "{literalinclude}",
+    ")=",
+]
 
 BOOK = Book(
     glue={"fc-err": "3.1 × 10⁻¹⁶", "n-steps": "12"},

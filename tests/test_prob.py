@@ -227,7 +227,9 @@ def test_chebyshev_bound_values_and_clipping():
 
 
 @pytest.mark.parametrize(
-    "dist", [scipy.stats.norm(0, 2), scipy.stats.expon(), scipy.stats.uniform(-1, 2), scipy.stats.t(5)], ids=["norm", "expon", "uniform", "t5"]
+    "dist",
+    [scipy.stats.norm(0, 2), scipy.stats.expon(), scipy.stats.uniform(-1, 2), scipy.stats.t(5)],
+    ids=["norm", "expon", "uniform", "t5"],
 )
 def test_chebyshev_bound_exceeds_the_exact_tail_probability(dist):
     k = np.linspace(0.1, 6, 50)

@@ -18,8 +18,10 @@ def test_no_unglued_numbers_in_the_prose():
 
 def test_the_scan_finds_a_typed_measurement(tmp_path):
     chapter = tmp_path / "c.md"
-    chapter.write_text("---\nkernelspec: {}\n---\n# T\n\nThe error is 0.83 and took 12 steps; see Figure 12.\n\n"
-                       "```{code-cell} ipython3\nx = 0.5\n```\n\n$\\eta = 0.1$ and {glue:text}`err` and `1.5`.\n")
+    chapter.write_text(
+        "---\nkernelspec: {}\n---\n# T\n\nThe error is 0.83 and took 12 steps; see Figure 12.\n\n"
+        "```{code-cell} ipython3\nx = 0.5\n```\n\n$\\eta = 0.1$ and {glue:text}`err` and `1.5`.\n"
+    )
     found = [token for _, token in prose_numbers.numbers_in(chapter)]
     assert found == ["0.83", "12"]
 

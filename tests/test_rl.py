@@ -125,7 +125,10 @@ def test_bandit_optimal_baseline_minimises_the_variance_and_differs_from_the_mea
         assert abs(b_star - res.x) < 1e-6
     theta, r = np.array([2.0, 0.0, -1.0]), np.array([1.0, 0.0, 3.0])
     mean_reward = float(np.exp(theta) @ r / np.exp(theta).sum())
-    assert bandit_gradient_variance(theta, r, bandit_optimal_baseline(theta, r)) < bandit_gradient_variance(theta, r, mean_reward) - 1e-3
+    assert (
+        bandit_gradient_variance(theta, r, bandit_optimal_baseline(theta, r))
+        < bandit_gradient_variance(theta, r, mean_reward) - 1e-3
+    )
 
 
 # ------------------------------------------------------------------------------ gridworld
@@ -257,7 +260,10 @@ def test_gridworld_respects_float_dtype_and_episode_count():
         (lambda: gridworld(gamma=0.0), "gamma"),
         (lambda: policy_gradient(gridworld(), np.zeros((3, 4))), "theta"),
         (lambda: policy_gradient("grid", np.zeros((3, 4))), "mdp"),
-        (lambda: reinforce_episodes(gridworld(), np.zeros((11, 4)), 3, np.random.default_rng(0), baseline=np.zeros(3)), "baseline"),
+        (
+            lambda: reinforce_episodes(gridworld(), np.zeros((11, 4)), 3, np.random.default_rng(0), baseline=np.zeros(3)),
+            "baseline",
+        ),
         (lambda: reinforce_episodes(gridworld(), np.zeros((11, 4)), 3, np.random.default_rng(0), max_steps=1), "max_steps"),
     ],
 )

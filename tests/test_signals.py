@@ -138,7 +138,10 @@ def test_sinc_interpolate_reconstructs_bandlimited_signal_between_samples():
     np.testing.assert_allclose(sinc_interpolate(samples, dt, n[:50] * dt), samples[:50], atol=1e-12)
 
 
-@pytest.mark.parametrize(("f", "fs", "expected"), [(7.0, 10.0, 3.0), (12.0, 10.0, 2.0), (5.0, 10.0, 5.0), (3.0, 10.0, 3.0), (-3.0, 10.0, 3.0), (20.0, 10.0, 0.0)])
+@pytest.mark.parametrize(
+    ("f", "fs", "expected"),
+    [(7.0, 10.0, 3.0), (12.0, 10.0, 2.0), (5.0, 10.0, 5.0), (3.0, 10.0, 3.0), (-3.0, 10.0, 3.0), (20.0, 10.0, 0.0)],
+)
 def test_alias_frequency_folds_into_nyquist_band(f, fs, expected):
     assert alias_frequency(f, fs) == pytest.approx(expected)
 
@@ -217,7 +220,9 @@ def test_dft_matrix_stays_accurate_for_large_n():
     np.testing.assert_allclose(dft_matrix(n) @ x, np.fft.fft(x), rtol=0, atol=1e-9 * np.sqrt(n))
 
 
-@pytest.mark.parametrize(("xs", "hs"), [((1,), (1,)), ((1,), (6,)), ((6,), (1,)), ((1, 1), (1, 1)), ((1, 5), (4, 1)), ((7, 1), (1, 3))])
+@pytest.mark.parametrize(
+    ("xs", "hs"), [((1,), (1,)), ((1,), (6,)), ((6,), (1,)), ((1, 1), (1, 1)), ((1, 5), (4, 1)), ((7, 1), (1, 3))]
+)
 def test_fft_conv_one_element_edge_cases(xs, hs):
     x, h = _arrays(21, xs, hs)
     expected = np.convolve(x, h) if len(xs) == 1 else scipy.signal.convolve2d(x, h)
@@ -238,7 +243,12 @@ def test_fft_conv_2d_image_with_large_kernel_equals_direct():
 def test_sinc_interpolate_equals_the_whittaker_shannon_sum_written_out():
     rng = np.random.default_rng(30)
     samples, t, dt = rng.normal(size=12), rng.uniform(-1, 3, size=(3, 5)), 0.25
-    expected = np.array([[sum(u * np.sin(np.pi * (tt / dt - n)) / (np.pi * (tt / dt - n)) for n, u in enumerate(samples)) for tt in row] for row in t])
+    expected = np.array(
+        [
+            [sum(u * np.sin(np.pi * (tt / dt - n)) / (np.pi * (tt / dt - n)) for n, u in enumerate(samples)) for tt in row]
+            for row in t
+        ]
+    )
     out = sinc_interpolate(samples, dt, t)
     assert out.shape == t.shape
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)

@@ -167,7 +167,7 @@ def test_dictionary_update_never_increases_the_objective_and_keeps_atoms_in_the_
 def test_dictionary_learning_objective_is_monotone_and_close_to_sklearn():
     Y = _patches(13)
     lam = 0.1
-    D, X, history = dictionary_learning(Y, 8, lam, 30, np.random.default_rng(0), code_iter=100)
+    D, _X, history = dictionary_learning(Y, 8, lam, 30, np.random.default_rng(0), code_iter=100)
     assert np.all(np.diff(history) <= 1e-10)
     assert history[-1] < 0.5 * history[0]
     assert np.all(np.linalg.norm(D, axis=0) <= 1 + 1e-12)
@@ -182,7 +182,7 @@ def test_dictionary_learning_rejects_bad_arguments():
     Y = _patches(14, p=5)
     with pytest.raises(ValueError, match="n_atoms must be at most"):
         dictionary_learning(Y, 6, 0.1, 1, np.random.default_rng(0))
-    with pytest.raises(ValueError, match="rng must be a numpy.random.Generator"):
+    with pytest.raises(ValueError, match=r"rng must be a numpy\.random\.Generator"):
         dictionary_learning(Y, 2, 0.1, 1, 0)
     with pytest.raises(ValueError, match="lam must be >= 0"):
         dictionary_learning(Y, 2, -0.1, 1, np.random.default_rng(0))

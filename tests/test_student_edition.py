@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -88,7 +87,9 @@ def _docname(path: Path) -> str:
     return str(path.relative_to(ROOT).with_suffix(""))
 
 
-@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if _docname(c) in {ex.chapter for ex in EXERCISES.values()}], ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "chapter", [c for c in CHAPTERS if _docname(c) in {ex.chapter for ex in EXERCISES.values()}], ids=lambda p: p.stem
+)
 def test_checker_accepts_solutions_and_rejects_stubs(chapter, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     full = chapter_notebook(chapter, "mlmath", student=False)

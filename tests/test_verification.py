@@ -39,7 +39,9 @@ nb_execution_show_tb = True  # as the book: the traceback names the failing chec
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 exclude_patterns = ["_build"]
 """
-CHECKED = HEADER + '''
+CHECKED = (
+    HEADER
+    + """
 # Checked
 
 ```{code-cell} ipython3
@@ -80,8 +82,11 @@ $$ e^{i\\pi} = -1 $$ (t-euler)
 import cmath
 verify("t-euler", "numeric", error=abs(cmath.exp(1j * cmath.pi) + 1), tol=1e-15, unit="abs")
 ```
-'''
-UNCHECKED = HEADER + '''
+"""
+)
+UNCHECKED = (
+    HEADER
+    + """
 # Unchecked
 
 ```{code-cell} ipython3
@@ -97,8 +102,11 @@ Nothing checks this.
 ```{code-cell} ipython3
 verify("t-typo", "numeric", error=0.0, tol=1e-12)
 ```
-'''
-FAILING = HEADER + '''
+"""
+)
+FAILING = (
+    HEADER
+    + """
 # Failing
 
 ```{code-cell} ipython3
@@ -115,7 +123,8 @@ $0.1 + 0.2 = 0.3$ exactly in floating point.
 :tags: [hide-cell]
 verify("t-lem-wrong", "numeric", error=abs(0.1 + 0.2 - 0.3), tol=0, unit="abs")
 ```
-'''
+"""
+)
 LEDGER = "# Ledger\n\n```{verification-ledger}\n```\n"
 
 
@@ -128,8 +137,13 @@ def build(tmp_path: Path, chapters: dict[str, str]) -> tuple[int, str, Path]:
     for name, text in chapters.items():
         (src / f"{name}.md").write_text(text)
     out = tmp_path / "html"
-    result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", str(src), str(out)],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", str(src), str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=600,
+    )
     return result.returncode, result.stdout + result.stderr, out
 
 

@@ -28,7 +28,9 @@ def test_the_workflows_lint_clean():
 
 def test_the_linter_reports_a_broken_workflow(tmp_path):
     broken = tmp_path / "broken.yml"
-    broken.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.no_such_property }}\n")
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.no_such_property }}\n"
+    )
     result = lint(broken)
     assert result.returncode == 1 and "no_such_property" in result.stdout
 

@@ -12,7 +12,7 @@ Everything is NumPy in, NumPy out; torch is never imported.
 
 __version__ = "0.1.0"
 
-from . import (  # noqa: E402
+from . import (
     book,
     datasets,
     embeddings,
@@ -33,5 +33,23 @@ from . import (  # noqa: E402
     sparse,
 )
 
-__all__ = ["book", "datasets", "embeddings", "generative", "gp", "gradcheck", "graphs", "imaging", "info", "layers", "linalg",
-           "matgrad", "optim", "ot", "prob", "rl", "signals", "sparse"]
+__all__ = [
+    "book",
+    "datasets",
+    "embeddings",
+    "generative",
+    "gp",
+    "gradcheck",
+    "graphs",
+    "imaging",
+    "info",
+    "layers",
+    "linalg",
+    "matgrad",
+    "optim",
+    "ot",
+    "prob",
+    "rl",
+    "signals",
+    "sparse",
+]

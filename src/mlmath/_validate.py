@@ -61,7 +61,7 @@ def check_int(value, name: str, *, minimum: int | None = None) -> int:
 
 def check_scalar(value, name: str, *, low=None, high=None, low_open=False, high_open=False) -> float:
     """Return ``value`` as a finite float inside the given (closed or open) bounds."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(float(value)):
         raise ValueError(f"{name} must be a finite real number, got {value!r}")
     value = float(value)
     if low is not None and (value < low or (low_open and value == low)):

@@ -26,8 +26,21 @@ import numbers
 
 import numpy as np
 
-__all__ = ["fmt", "fmt_sci", "fmt_list", "as_text", "glue", "verify", "argued", "VerificationError", "METHODS", "UNITS",
-           "use_style", "best_time", "STYLE"]
+__all__ = [
+    "fmt",
+    "fmt_sci",
+    "fmt_list",
+    "as_text",
+    "glue",
+    "verify",
+    "argued",
+    "VerificationError",
+    "METHODS",
+    "UNITS",
+    "use_style",
+    "best_time",
+    "STYLE",
+]
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -61,7 +74,7 @@ def fmt(x, digits: int = 3) -> str:
     if x == 0:
         return "0"
     if x == round(x) and abs(x) < 1e15:
-        return f"{int(round(x)):,}"
+        return f"{round(x):,}"
     if abs(x) < 1e-3 or abs(x) >= 1e6:
         return fmt_sci(x, digits)
     return f"{x:,.{digits}g}" if abs(x) >= 1 else f"{x:.{digits}g}"
@@ -128,7 +141,7 @@ def _record_text(method: str, error: float, tol: float, unit: str, details: dict
 
     For Monte Carlo the sample count is named and the error is in standard deviations.
     """
-    name = details.get("peer") if method == "peer" else METHODS[method]
+    name = str(details.get("peer")) if method == "peer" else METHODS[method]
     parts = [name]
     if method == "monte-carlo" and details.get("samples") is not None:
         parts.append(f"{fmt(details['samples'])} samples")
@@ -179,8 +192,9 @@ def _check_label(label) -> str:
     return label
 
 
-def verify(label: str, method: str, error, tol, *, unit: str = "rel", glue: str | None = None,
-           digits: int = 2, refutes=None, **details) -> None:
+def verify(
+    label: str, method: str, error, tol, *, unit: str = "rel", glue: str | None = None, digits: int = 2, refutes=None, **details
+) -> None:
     """Check one labelled claim: assert ``error <= tol`` and record how it was checked.
 
     - ``label``: the claim's label (``{prf:theorem}``'s ``:label:``, an equation label, or a
@@ -216,8 +230,7 @@ def verify(label: str, method: str, error, tol, *, unit: str = "rel", glue: str 
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
     if not (math.isfinite(error) and 0 <= error <= tol):
         raise VerificationError(
-            f"verify({label!r}): the {METHODS[method]} check failed: error {error!r} ({unit}) "
-            f"exceeds the tolerance {tol!r}"
+            f"verify({label!r}): the {METHODS[method]} check failed: error {error!r} ({unit}) exceeds the tolerance {tol!r}"
         )
     if refutes is not None and not float(refutes) > tol:
         raise VerificationError(
@@ -234,7 +247,9 @@ def verify(label: str, method: str, error, tol, *, unit: str = "rel", glue: str 
         "tol": tol,
         "unit": unit,
         "text": _record_text(method, error, tol, unit, details),
-        "tol_text": "exact" if tol == 0 else (f"{fmt(tol, 2)} {UNITS[unit][1] or ''}".strip() if unit in ("sd", "count") else fmt_sci(tol, 1)),
+        "tol_text": "exact"
+        if tol == 0
+        else (f"{fmt(tol, 2)} {UNITS[unit][1] or ''}".strip() if unit in ("sd", "count") else fmt_sci(tol, 1)),
         "refutes": None if refutes is None else float(refutes),
         "details": {k: as_text(v) if not isinstance(v, (str, int, float, bool)) else v for k, v in details.items()},
     }
@@ -278,7 +293,7 @@ def use_style() -> None:
     """Apply :data:`STYLE` to matplotlib (imported here, so ``mlmath`` itself never needs it)."""
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update(STYLE)
+    plt.style.use(STYLE)
 
 
 def best_time(fn, repeat: int = 7, number: int = 1) -> float:

@@ -8,8 +8,6 @@ not the library's).
 
 from __future__ import annotations
 
-import numpy as np
-
 __all__ = ["digits"]
 
 

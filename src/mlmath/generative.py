@@ -278,8 +278,10 @@ def ddpm_posterior(x0, xt, t, betas):
     betas = _check_betas(betas)
     t, shape = _check_t(t, betas.shape[0], x0, minimum=1)
     if np.any(betas < np.finfo(np.float64).eps):
-        raise ValueError(f"betas must be at least machine epsilon ({np.finfo(np.float64).eps:.1e}) for the posterior: "
-                         f"1 - abar_t would round to 0; got a minimum of {betas.min()!r}")
+        raise ValueError(
+            f"betas must be at least machine epsilon ({np.finfo(np.float64).eps:.1e}) for the posterior: "
+            f"1 - abar_t would round to 0; got a minimum of {betas.min()!r}"
+        )
     abar = np.cumprod(1 - betas)
     a_t, a_prev, b_t = abar[t], abar[t - 1], betas[t]
     dtype = result_dtype(x0, xt)

@@ -100,11 +100,13 @@ def gp_log_marginal_likelihood(X, y, lengthscale, variance, noise):
     # dvalue/dL for value(L) = -|L^{-1} y|^2 / 2 - sum log L_ii: alpha z^T - diag(1 / L_ii)
     dL = np.outer(alpha, z) - np.diag(1.0 / np.diag(L))
     Kbar = cholesky_backward(L, dL)
-    grad = np.array([
-        np.sum(Kbar * Kf),  # dK/dlog variance = Kf
-        np.sum(Kbar * Kf * D) / lengthscale**2,  # dK/dlog lengthscale = Kf o D / l^2
-        noise * np.trace(Kbar),  # dK/dlog noise = noise I
-    ])
+    grad = np.array(
+        [
+            np.sum(Kbar * Kf),  # dK/dlog variance = Kf
+            np.sum(Kbar * Kf * D) / lengthscale**2,  # dK/dlog lengthscale = Kf o D / l^2
+            noise * np.trace(Kbar),  # dK/dlog noise = noise I
+        ]
+    )
     return float(value), grad
 
 

@@ -7,7 +7,7 @@ float64, ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)``, whose error is
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -79,8 +79,14 @@ def check_gradient(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray]
     return relative_error(analytic, numerical_gradient(f, x, eps))
 
 
-def check_vjp(forward: Callable[[np.ndarray], np.ndarray], backward: Callable[[np.ndarray, np.ndarray], np.ndarray], x,
-              dy=None, seed: int = 0, eps: float = 1e-6) -> float:
+def check_vjp(
+    forward: Callable[[np.ndarray], np.ndarray],
+    backward: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    x,
+    dy=None,
+    seed: int = 0,
+    eps: float = 1e-6,
+) -> float:
     """Check a backward pass along one seeded random direction, as JAX's ``check_grads`` does.
 
     For ``y = forward(x)`` with Jacobian ``J`` and an upstream gradient ``dy`` (random if not

@@ -58,7 +58,11 @@ class NotebookGrade:
 
 
 def _code_cells(nb) -> list[str]:
-    return [cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "code"]
+    return [
+        cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
+    ]
 
 
 def edits_outside_solutions(original, submitted) -> list[str]:
@@ -115,16 +119,27 @@ def _run_one(notebook: Path, exercises: list[tuple[str, str]], cell_timeout: flo
     grading = nbformat.v4.new_code_cell(_grading_cell(exercises, cell_timeout))
     nb.cells.append(grading)
     # the grading cell may use the cell time limit once per exercise (a looping answer is stopped by check)
-    timeouts = lambda cell: cell_timeout * (len(exercises) + 1) if cell is grading else cell_timeout  # noqa: E731
-    client = NotebookClient(nb, timeout=cell_timeout, timeout_func=timeouts, kernel_name="python3", allow_errors=True,
-                            interrupt_on_timeout=True, resources={"metadata": {"path": str(notebook.parent)}})
+    timeouts = lambda cell: cell_timeout * (len(exercises) + 1) if cell is grading else cell_timeout
+    client = NotebookClient(
+        nb,
+        timeout=cell_timeout,
+        timeout_func=timeouts,
+        kernel_name="python3",
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        resources={"metadata": {"path": str(notebook.parent)}},
+    )
     client.execute()
     errors, results = [], {}
     for index, cell in enumerate(nb.cells[:-1], start=1):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 kind = output.get("ename", "Error")
-                what = "was interrupted after the cell time limit" if kind == "KeyboardInterrupt" else f"raised {kind}: {output.get('evalue', '')[:120]}"
+                what = (
+                    "was interrupted after the cell time limit"
+                    if kind == "KeyboardInterrupt"
+                    else f"raised {kind}: {output.get('evalue', '')[:120]}"
+                )
                 errors.append(f"cell {index} {what}")
     for output in nb.cells[-1].get("outputs", []):
         text = output.get("text", "")
@@ -133,8 +148,9 @@ def _run_one(notebook: Path, exercises: list[tuple[str, str]], cell_timeout: flo
     return {"errors": errors, "results": results}
 
 
-def grade_notebook(path: Path, original: Path | None, *, student: str, cell_timeout: float = 60.0,
-                   notebook_timeout: float = 600.0) -> NotebookGrade:
+def grade_notebook(
+    path: Path, original: Path | None, *, student: str, cell_timeout: float = 60.0, notebook_timeout: float = 600.0
+) -> NotebookGrade:
     """Grade one submitted notebook (see the module's docstring)."""
     from .exercises import EXERCISES
 
@@ -149,13 +165,24 @@ def grade_notebook(path: Path, original: Path | None, *, student: str, cell_time
     for ex_id, _ in exercises:
         grade.scores[ex_id], grade.messages[ex_id] = 0, "not graded"
     if original is not None and original.exists():
-        grade.problems += [f"{path.name}: edited outside the solution regions: {p}" for p in
-                           edits_outside_solutions(json.loads(original.read_text(encoding="utf-8")), submitted)]
+        grade.problems += [
+            f"{path.name}: edited outside the solution regions: {p}"
+            for p in edits_outside_solutions(json.loads(original.read_text(encoding="utf-8")), submitted)
+        ]
     with tempfile.TemporaryDirectory(prefix="mlmath-grade-") as scratch:
         copy = Path(scratch) / path.name
         shutil.copy(path, copy)
-        command = [sys.executable, "-m", "mlmath.grade", "--run-one", str(copy), "--cell-timeout", str(cell_timeout),
-                   "--exercises", json.dumps(exercises)]
+        command = [
+            sys.executable,
+            "-m",
+            "mlmath.grade",
+            "--run-one",
+            str(copy),
+            "--cell-timeout",
+            str(cell_timeout),
+            "--exercises",
+            json.dumps(exercises),
+        ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=notebook_timeout, cwd=scratch)
         except subprocess.TimeoutExpired:
@@ -164,9 +191,11 @@ def grade_notebook(path: Path, original: Path | None, *, student: str, cell_time
             return grade
     lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_TAG)]
     if done.returncode != 0 or not lines:
-        grade.problems.append(f"{path.name}: could not be executed ({done.stderr.strip().splitlines()[-1] if done.stderr.strip() else 'no output'})")
+        grade.problems.append(
+            f"{path.name}: could not be executed ({done.stderr.strip().splitlines()[-1] if done.stderr.strip() else 'no output'})"
+        )
     else:
-        report = json.loads(lines[-1][len(RESULT_TAG):])
+        report = json.loads(lines[-1][len(RESULT_TAG) :])
         grade.problems += [f"{path.name}: {e}" for e in report["errors"]]
         if not report["results"]:
             grade.problems.append(f"{path.name}: the grading cell did not run (the kernel died?)")
@@ -199,8 +228,15 @@ def _originals(folder: Path | None) -> dict[str, Path]:
     return found
 
 
-def grade_folder(submissions: Path, out: Path, originals: Path | None = None, *, cell_timeout: float = 60.0,
-                 notebook_timeout: float = 600.0, log=print) -> list[NotebookGrade]:
+def grade_folder(
+    submissions: Path,
+    out: Path,
+    originals: Path | None = None,
+    *,
+    cell_timeout: float = 60.0,
+    notebook_timeout: float = 600.0,
+    log=print,
+) -> list[NotebookGrade]:
     """Grade every student of ``submissions``; write ``out/grades.csv`` and ``out/feedback/``."""
     if not submissions.is_dir():
         raise ValueError(f"submissions must be a folder of notebooks, got {submissions}")
@@ -209,10 +245,17 @@ def grade_folder(submissions: Path, out: Path, originals: Path | None = None, *,
     for student, notebooks in _submissions(submissions).items():
         for notebook in notebooks:
             chapter = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {}).get("mlmath", {}).get("chapter", "")
-            grade = grade_notebook(notebook, originals_by_chapter.get(chapter), student=student,
-                                   cell_timeout=cell_timeout, notebook_timeout=notebook_timeout)
-            log(f"{student}: {notebook.name}: {sum(grade.scores.values())}/{len(grade.scores)} in {grade.seconds:.1f} s"
-                + (f", {len(grade.problems)} problem(s)" if grade.problems else ""))
+            grade = grade_notebook(
+                notebook,
+                originals_by_chapter.get(chapter),
+                student=student,
+                cell_timeout=cell_timeout,
+                notebook_timeout=notebook_timeout,
+            )
+            log(
+                f"{student}: {notebook.name}: {sum(grade.scores.values())}/{len(grade.scores)} in {grade.seconds:.1f} s"
+                + (f", {len(grade.problems)} problem(s)" if grade.problems else "")
+            )
             grades.append(grade)
     _write_reports(grades, out)
     return grades
@@ -245,8 +288,12 @@ def _write_reports(grades: list[NotebookGrade], out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mlmath-grade", description="Grade a folder of filled-in student notebooks.")
     parser.add_argument("submissions", type=Path, nargs="?", help="folder of <student>.ipynb or <student>/ folders")
-    parser.add_argument("--originals", type=Path, default=Path("_build/student/notebooks"),
-                        help="the student notebooks as handed out (default: _build/student/notebooks)")
+    parser.add_argument(
+        "--originals",
+        type=Path,
+        default=Path("_build/student/notebooks"),
+        help="the student notebooks as handed out (default: _build/student/notebooks)",
+    )
     parser.add_argument("--out", type=Path, default=Path("grading"), help="where grades.csv and feedback/ go")
     parser.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per cell (default 60)")
     parser.add_argument("--notebook-timeout", type=float, default=600.0, help="seconds per notebook (default 600)")
@@ -259,8 +306,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.submissions is None:
         parser.error("the folder of submissions is required")
-    grades = grade_folder(args.submissions, args.out, args.originals, cell_timeout=args.cell_timeout,
-                          notebook_timeout=args.notebook_timeout)
+    grades = grade_folder(
+        args.submissions, args.out, args.originals, cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout
+    )
     print(f"graded {len(grades)} notebook(s) of {len({g.student for g in grades})} student(s): {args.out / 'grades.csv'}")
     return 0
 

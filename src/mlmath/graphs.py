@@ -227,7 +227,7 @@ def tree_map(unary, edges, pairwise):
     smallest state. Inputs and errors as in :func:`tree_marginals`.
     """
     unary, edges, tables, _ = _check_mrf(unary, edges, pairwise, tree=True)
-    n, K = unary.shape
+    n, _K = unary.shape
     with np.errstate(divide="ignore"):
         log_unary = np.log(unary)
         nbrs = [[(u, np.log(t)) for u, t in lst] for lst in _neighbours(n, edges, tables)]
@@ -325,8 +325,8 @@ def loopy_bp(unary, edges, pairwise, n_iter: int = 200, damping: float = 0.0, to
     sums = beliefs.sum(axis=1, keepdims=True)
     if np.any(sums <= 0):
         raise _zero_model_error()
-    history = np.array(history).reshape(len(history), 2 * E, K)
-    return (beliefs / sums).astype(dtype), converged, history.astype(dtype)
+    messages = np.array(history).reshape(len(history), 2 * E, K)
+    return (beliefs / sums).astype(dtype), converged, messages.astype(dtype)
 
 
 # --- models -----------------------------------------------------------------------------------

@@ -307,8 +307,7 @@ def _project(H: np.ndarray, p: np.ndarray, name: str):
     if np.any(w == 0):
         bad = np.argwhere(np.atleast_1d(w) == 0).ravel().tolist()
         raise ValueError(
-            f"{name} is mapped to a point at infinity ((H p~)_3 == 0) at index {bad}; "
-            "the projected point p' is undefined there"
+            f"{name} is mapped to a point at infinity ((H p~)_3 == 0) at index {bad}; the projected point p' is undefined there"
         )
     return pt, u, w, u[..., :2] / w[..., None]
 
@@ -443,6 +442,7 @@ def tikhonov_cg(forward, adjoint, y, lam, x0, L=None, L_adjoint=None, tol=1e-10,
     if (L is None) != (L_adjoint is None):
         raise ValueError("L and L_adjoint must be given together (both callables) or both left out")
     if L is None:
+
         def normal(v):
             return adjoint(forward(v)) + lam * v
     else:

@@ -34,8 +34,7 @@ def _as_distribution(p, name: str) -> np.ndarray:
     tol = max(1e-6, 4 * k * float(np.finfo(p.dtype).eps))
     if np.any(np.abs(sums - 1.0) > tol):
         raise ValueError(
-            f"{name} must sum to 1 along the last axis (tolerance {tol:.1e}), "
-            f"got sums between {sums.min()!r} and {sums.max()!r}"
+            f"{name} must sum to 1 along the last axis (tolerance {tol:.1e}), got sums between {sums.min()!r} and {sums.max()!r}"
         )
     return p
 

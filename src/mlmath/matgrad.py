@@ -166,7 +166,9 @@ def eigh_backward(w, V, dw, dV) -> np.ndarray:
     if dV is not None:
         dV = _like(dV, "V", (n, n), "dV")
         if np.any(gaps == 0):
-            raise ValueError("w must have distinct eigenvalues when dV is given (the eigenvectors of a repeated eigenvalue are not differentiable)")
+            raise ValueError(
+                "w must have distinct eigenvalues when dV is given (the eigenvectors of a repeated eigenvalue are not differentiable)"
+            )
         E = w[None, :] - w[:, None]  # E_ij = w_j - w_i
         np.fill_diagonal(E, np.inf)
         M = V.T @ dV
@@ -210,7 +212,9 @@ def svd_backward(U, S, Vh, dU, dS, dVh) -> np.ndarray:
     if dU is None and dVh is None:
         return U @ inner @ Vh
     if np.any(np.diff(S) == 0):
-        raise ValueError("S must hold distinct singular values when dU or dVh is given (the singular vectors of a repeated value are not differentiable)")
+        raise ValueError(
+            "S must hold distinct singular values when dU or dVh is given (the singular vectors of a repeated value are not differentiable)"
+        )
     S2 = S * S
     E = S2[None, :] - S2[:, None]  # E_ij = S_j^2 - S_i^2
     np.fill_diagonal(E, np.inf)

@@ -37,9 +37,7 @@ def _cholesky_of_covariance(Sigma: np.ndarray, name: str = "Sigma") -> np.ndarra
         return np.linalg.cholesky(Sigma)
     except np.linalg.LinAlgError as exc:
         smallest = float(np.linalg.eigvalsh((Sigma + Sigma.T) / 2)[0])
-        raise ValueError(
-            f"{name} must be symmetric positive definite, got a smallest eigenvalue of {smallest:.3g}"
-        ) from exc
+        raise ValueError(f"{name} must be symmetric positive definite, got a smallest eigenvalue of {smallest:.3g}") from exc
 
 
 def _mean_and_covariance(mu, Sigma):
@@ -186,8 +184,7 @@ def mgf(dist: str, t, **params):
     extra = [k for k in params if k not in expected]
     if missing or extra:
         raise ValueError(
-            f"params of dist={dist!r} must be exactly {', '.join(expected)}; "
-            f"got {', '.join(sorted(params)) or 'none'}"
+            f"params of dist={dist!r} must be exactly {', '.join(expected)}; got {', '.join(sorted(params)) or 'none'}"
         )
     t_arr = as_float_array(t, "t")
     t64 = t_arr.astype(np.float64)

@@ -142,10 +142,10 @@ def correlate2d(x, h, mode: str = "valid") -> np.ndarray:
         r0 = h.shape[0] // 2
         c0 = h.shape[1] // 2
         return full[r0 : r0 + x.shape[0], c0 : c0 + x.shape[1]]
-    if mode == "valid" and not all(a >= b for a, b in zip(x.shape, h.shape)):
-        if all(b >= a for a, b in zip(x.shape, h.shape)):
-            # scipy swaps the inputs, which turns correlation into the reversed correlation.
-            return correlate2d(h, x, "valid")[::-1, ::-1]
+    kernel_larger = all(b >= a for a, b in zip(x.shape, h.shape)) and not all(a >= b for a, b in zip(x.shape, h.shape))
+    if mode == "valid" and kernel_larger:
+        # scipy swaps the inputs, which turns correlation into the reversed correlation.
+        return correlate2d(h, x, "valid")[::-1, ::-1]
     return _crop_2d(full, x.shape, h.shape, mode, "h")
 
 
@@ -179,7 +179,9 @@ def circular_conv(x, h) -> np.ndarray:
     """
     x, h = _signal_pair(x, h)
     if any(b > a for a, b in zip(x.shape, h.shape)):
-        raise ValueError(f"h must be no larger than x (the period) along every axis, got x of shape {x.shape} and h of shape {h.shape}")
+        raise ValueError(
+            f"h must be no larger than x (the period) along every axis, got x of shape {x.shape} and h of shape {h.shape}"
+        )
     out = np.zeros(x.shape, dtype=np.result_type(x, h))
     axes = tuple(range(x.ndim))
     for k, hk in np.ndenumerate(h):

@@ -94,7 +94,7 @@ def _proximal_gradient(A, y, lam, n_iter, x0, accelerate, restart, tol, record):
     scale = max(1.0, float(np.max(np.abs(Aty), initial=0.0)))  # ||A^T y||_inf: the size of a gradient
     history = [lasso_objective(A, y, lam, x)] if record else []
     k = 0
-    for k in range(1, n_iter + 1):
+    for k in range(1, n_iter + 1):  # noqa: B007 (k, the number of iterations taken, is returned)
         x_new = l1_prox(z - step * (AtA @ z - Aty), thresh)
         if not accelerate:
             z_next = x_new

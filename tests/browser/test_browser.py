@@ -8,6 +8,7 @@ Screenshots of the pilot chapters go to _build/screenshots/.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -64,7 +65,12 @@ def test_page_loads_offline_without_errors(page, browser, site_url):
     tab.route("**/*", route)
     tab.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
     tab.on("pageerror", lambda exc: problems.append(f"uncaught exception: {exc}"))
-    tab.on("requestfailed", lambda req: problems.append(f"request failed: {req.url} ({req.failure})") if urlparse(req.url).hostname in LOCAL_HOSTS else None)
+    tab.on(
+        "requestfailed",
+        lambda req: (
+            problems.append(f"request failed: {req.url} ({req.failure})") if urlparse(req.url).hostname in LOCAL_HOSTS else None
+        ),
+    )
     tab.on("response", lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 400 else None)
 
     # networkidle also lets a meta-refresh page (index.html) reach its target first.
@@ -76,7 +82,7 @@ def test_page_loads_offline_without_errors(page, browser, site_url):
     for delimiter in ("\\(", "\\)", "\\[", "\\]", "$$"):
         if delimiter in text:
             at = text.index(delimiter)
-            problems.append(f"unrendered math {delimiter!r} near: {text[max(0, at - 60):at + 60]!r}")
+            problems.append(f"unrendered math {delimiter!r} near: {text[max(0, at - 60) : at + 60]!r}")
     broken = tab.evaluate(_IMAGES_JS)
     if broken:
         problems.append(f"images that did not load: {broken}")
@@ -98,7 +104,10 @@ def test_live_code_loads_thebe_from_the_site(browser, site_url):
     tab = context.new_page()
     scripts, errors = [], []
     tab.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in LOCAL_HOSTS else r.abort())
-    tab.on("response", lambda resp: scripts.append((resp.url, resp.status)) if "thebe" in resp.url and resp.url.endswith(".js") else None)
+    tab.on(
+        "response",
+        lambda resp: scripts.append((resp.url, resp.status)) if "thebe" in resp.url and resp.url.endswith(".js") else None,
+    )
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     tab.goto(f"{site_url}/chapters/layers/softmax.html", wait_until="networkidle")
     assert tab.locator("button.btn-launch-thebe").count() >= 1  # "Live Code" in the launch menu
@@ -175,3 +184,25 @@ def test_the_ledger_lists_checks_and_no_unchecked_claims(browser, site_url):
     rows = tab.locator("table.verification-ledger tbody tr").count()
     context.close()
     assert "Unchecked claims: 0." in text and rows >= 95
+
+
+AXE = Path(__file__).resolve().parents[2] / ".venv" / "node_modules" / "axe-core" / "axe.min.js"
+_AXE_RUN = """async () => (await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}))
+  .violations.map(v => `${v.id} (${v.impact}): ${v.nodes.length} element(s), e.g. ${v.nodes[0].target.join(' ')}`)"""
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_has_no_wcag_a_or_aa_violation(page, browser, site_url):
+    """axe-core (from the npm registry, installed by scripts/fetch_node_tools.sh) audits every page."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core missing at {AXE}: run scripts/fetch_node_tools.sh (make does)")
+    for theme in ("light", "dark"):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        tab = context.new_page()
+        tab.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in LOCAL_HOSTS else r.abort())
+        tab.goto(f"{site_url}/{page}", wait_until="networkidle")
+        tab.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+        tab.add_script_tag(path=str(AXE))
+        violations = tab.evaluate(_AXE_RUN)
+        context.close()
+        assert not violations, f"{page} ({theme} theme): " + "; ".join(violations)

@@ -12,8 +12,23 @@ from markdown_it import MarkdownIt
 from .conftest import SITE
 
 NOTEBOOKS = sorted((SITE / "_notebooks").rglob("*.ipynb"))
-MYST_ONLY = ["{glue", "{prf:", "{doc}", "{ref}", "{cite}", "{numref}", "{py:", "{exercise}", "{solution", ":label:",
-             "{admonition}", "{literalinclude}", "{code-cell}", "{math}", "{eq}"]
+MYST_ONLY = [
+    "{glue",
+    "{prf:",
+    "{doc}",
+    "{ref}",
+    "{cite}",
+    "{numref}",
+    "{py:",
+    "{exercise}",
+    "{solution",
+    ":label:",
+    "{admonition}",
+    "{literalinclude}",
+    "{code-cell}",
+    "{math}",
+    "{eq}",
+]
 
 
 def test_every_chapter_has_a_notebook():

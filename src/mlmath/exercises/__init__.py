@@ -13,6 +13,24 @@ student's part with ``# BEGIN SOLUTION`` / ``# END SOLUTION``;
 :func:`stub_solution` replaces that region by a stub (the student edition).
 """
 
+from . import (  # noqa: F401  (registers their exercises)  # noqa: E402,F401
+    embeddings,
+    foundations,
+    generative,
+    gp,
+    graphs,
+    imaging,
+    info_theory,
+    layers,
+    linalg,
+    matgrad,
+    optim,
+    ot,
+    prob,
+    rl,
+    signals,
+    sparse,
+)
 from ._checker import (
     BEGIN,
     END,
@@ -25,7 +43,16 @@ from ._checker import (
     solution_regions,
     stub_solution,
 )
-from . import foundations, generative, imaging, layers, optim, signals  # noqa: E402,F401  (registers their exercises)
-from . import embeddings, gp, graphs, info_theory, linalg, matgrad, ot, prob, rl, sparse  # noqa: E402,F401
 
-__all__ = ["BEGIN", "END", "EXERCISES", "CheckResult", "Exercise", "check", "list_exercises", "register", "solution_regions", "stub_solution"]
+__all__ = [
+    "BEGIN",
+    "END",
+    "EXERCISES",
+    "CheckResult",
+    "Exercise",
+    "check",
+    "list_exercises",
+    "register",
+    "solution_regions",
+    "stub_solution",
+]

@@ -12,13 +12,13 @@ import textwrap
 import threading
 import traceback
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from ..gradcheck import numerical_gradient, relative_error
-
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
@@ -119,8 +119,7 @@ def _describe(value) -> str:
     if arr.size <= 12:
         if arr.ndim:
             return np.array2string(arr, precision=4, separator=", ")
-        item = arr.item()
-        return f"{item:.6g}" if not isinstance(item, complex) else f"{item:.6g}"
+        return f"{arr.item():.6g}"
     return f"array of shape {arr.shape}" + (f" ({arr.dtype})" if arr.dtype != np.float64 else "")
 
 
@@ -246,8 +245,13 @@ def _call_answer(answer, args, time_limit: float | None) -> _Run:
     run = _Run()
     _ANSWER_RUNNING.active = True
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out), _time_limit(time_limit), \
-                warnings.catch_warnings(), np.errstate(all="ignore"):
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(out),
+            _time_limit(time_limit),
+            warnings.catch_warnings(),
+            np.errstate(all="ignore"),
+        ):
             warnings.simplefilter("ignore")
             run.value = answer(*args)
     except NotImplementedError:
@@ -312,7 +316,9 @@ def _check(exercise_id: str, answer, seed: int = 0, time_limit: float | None = 1
         return _check_value(ex, answer)
     cases = sorted(ex.cases(np.random.default_rng(seed)), key=_case_size)
     if not callable(answer):
-        return CheckResult(exercise_id, False, f"{ex.title}: expected a function `{ex.signature or ex.name}`, got {type(answer).__name__}")
+        return CheckResult(
+            exercise_id, False, f"{ex.title}: expected a function `{ex.signature or ex.name}`, got {type(answer).__name__}"
+        )
     runs: list[_Run] = []
     for case in cases:  # first the answer on every input, with no expected value anywhere in reach
         runs.append(_call_answer(answer, [_copy(a) for a in case], time_limit))
@@ -321,7 +327,9 @@ def _check(exercise_id: str, answer, seed: int = 0, time_limit: float | None = 1
     printed = "".join(run.printed for run in runs)
     for number, (case, run) in enumerate(zip(cases, runs), start=1):
         if run.not_implemented:
-            return CheckResult(exercise_id, False, f"{ex.title}: not implemented yet (the function raises NotImplementedError)", number - 1, case)
+            return CheckResult(
+                exercise_id, False, f"{ex.title}: not implemented yet (the function raises NotImplementedError)", number - 1, case
+            )
         expected = ex.reference(*[_copy(a) for a in case])
         if run.failure:
             return CheckResult(
@@ -368,11 +376,19 @@ def _check_symbolic(ex: Exercise, answer, seed: int, points: int = 20, rtol: flo
     expected = sp.sympify(ex.reference()).subs({sp.Symbol(n): s for n, s in names.items()})
     strangers = sorted(str(s) for s in getattr(got, "free_symbols", set()) - set(symbols))
     if strangers:
-        return CheckResult(ex.id, False, f"{ex.title}: your answer uses {', '.join(strangers)}; the exercise's symbols are {', '.join(ex.symbols)}")
+        return CheckResult(
+            ex.id,
+            False,
+            f"{ex.title}: your answer uses {', '.join(strangers)}; the exercise's symbols are {', '.join(ex.symbols)}",
+        )
     if getattr(got, "shape", ()) != getattr(expected, "shape", ()):
-        return CheckResult(ex.id, False, f"{ex.title}: wrong shape: expected {getattr(expected, 'shape', 'a scalar')}, got {getattr(got, 'shape', 'a scalar')}")
+        return CheckResult(
+            ex.id,
+            False,
+            f"{ex.title}: wrong shape: expected {getattr(expected, 'shape', 'a scalar')}, got {getattr(got, 'shape', 'a scalar')}",
+        )
     difference = sp.simplify(got - expected)
-    if (difference.is_zero_matrix if hasattr(difference, "is_zero_matrix") else difference == 0):
+    if difference.is_zero_matrix if hasattr(difference, "is_zero_matrix") else difference == 0:
         return CheckResult(ex.id, True, f"{ex.title}: correct (SymPy simplifies the difference to 0)", 1)
     f_got, f_exp = sp.lambdify(symbols, got, "numpy"), sp.lambdify(symbols, expected, "numpy")
     rng = np.random.default_rng(seed)
@@ -383,9 +399,20 @@ def _check_symbolic(ex: Exercise, answer, seed: int, points: int = 20, rtol: flo
             a, b = np.asarray(f_got(*point), dtype=complex), np.asarray(f_exp(*point), dtype=complex)
         if not np.allclose(a, b, rtol=rtol, atol=rtol, equal_nan=False):
             at = ", ".join(f"{n} = {v:.4g}" for n, v in zip(ex.symbols, point))
-            return CheckResult(ex.id, False, f"{ex.title}: not the same formula: at {at} yours gives {_describe(a.real if not np.iscomplexobj(b) or not b.imag.any() else a)}, "
-                                             f"the reference {_describe(b.real if not b.imag.any() else b)}", k + 1, tuple(point))
-    return CheckResult(ex.id, True, f"{ex.title}: correct (equal on {points} random points in [{low:g}, {high:g}]; SymPy could not simplify the difference)", points)
+            return CheckResult(
+                ex.id,
+                False,
+                f"{ex.title}: not the same formula: at {at} yours gives {_describe(a.real if not np.iscomplexobj(b) or not b.imag.any() else a)}, "
+                f"the reference {_describe(b.real if not b.imag.any() else b)}",
+                k + 1,
+                tuple(point),
+            )
+    return CheckResult(
+        ex.id,
+        True,
+        f"{ex.title}: correct (equal on {points} random points in [{low:g}, {high:g}]; SymPy could not simplify the difference)",
+        points,
+    )
 
 
 def _check_value(ex: Exercise, answer) -> CheckResult:
@@ -445,4 +472,7 @@ def stub_solution(code: str, exercise_id: str = "this exercise") -> str:
 
 def solution_regions(code: str) -> list[str]:
     """The text of each marked solution region (without the marker lines)."""
-    return [textwrap.dedent(m) for m in re.findall(rf"^[ \t]*{re.escape(BEGIN)}[ \t]*\n(.*?)^[ \t]*{re.escape(END)}[ \t]*$", code, flags=re.S | re.M)]
+    return [
+        textwrap.dedent(m)
+        for m in re.findall(rf"^[ \t]*{re.escape(BEGIN)}[ \t]*\n(.*?)^[ \t]*{re.escape(END)}[ \t]*$", code, flags=re.S | re.M)
+    ]

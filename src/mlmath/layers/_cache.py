@@ -98,7 +98,11 @@ def expect_cache(cache, kind: type, forward: str):
     """``cache`` if it is a ``kind``; otherwise a ``ValueError`` that names what was passed instead."""
     if isinstance(cache, kind):
         return cache
-    got = "None" if cache is None else (f"an array of shape {cache.shape}" if isinstance(cache, np.ndarray) else type(cache).__name__)
+    got = (
+        "None"
+        if cache is None
+        else (f"an array of shape {cache.shape}" if isinstance(cache, np.ndarray) else type(cache).__name__)
+    )
     raise ValueError(
         f"cache must be the cache returned by {forward} (a {kind.__name__}), got {got}; "
         f"pass the second value of `out, cache = {forward}(...)`"

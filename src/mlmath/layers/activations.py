@@ -23,8 +23,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import erf
 
-from ._cache import GeluCache, ReluCache, SigmoidCache, SoftplusCache, TanhCache, expect_cache
 from .._validate import as_float_array, check_same_shape
+from ._cache import GeluCache, ReluCache, SigmoidCache, SoftplusCache, TanhCache, expect_cache
 
 __all__ = [
     "relu_forward",

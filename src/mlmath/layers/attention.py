@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._cache import AttentionCache, expect_cache
 from .._validate import as_float_array, check_nonempty
+from ._cache import AttentionCache, expect_cache
 
 __all__ = ["attention_forward", "attention_backward"]
 
@@ -63,9 +63,7 @@ def attention_forward(q, k, v, mask=None):
     for arr, name in ((q, "q"), (k, "k"), (v, "v")):
         check_nonempty(arr, name)
     if k.shape[:-2] != q.shape[:-2] or v.shape[:-2] != q.shape[:-2]:
-        raise ValueError(
-            f"q, k and v must have the same leading axes (...), got q {q.shape}, k {k.shape}, v {v.shape}"
-        )
+        raise ValueError(f"q, k and v must have the same leading axes (...), got q {q.shape}, k {k.shape}, v {v.shape}")
     if k.shape[-1] != q.shape[-1]:
         raise ValueError(f"k must have the feature size d = {q.shape[-1]} of q (last axis), got k shape {k.shape}")
     if v.shape[-2] != k.shape[-2]:

@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._cache import Conv2dCache, ConvReluPoolCache, expect_cache
 from .._validate import as_float_array, check_int, check_nonempty
+from ._cache import Conv2dCache, ConvReluPoolCache, expect_cache
 from .activations import relu_backward, relu_forward
 from .pooling import maxpool2d_backward, maxpool2d_forward
 
@@ -164,7 +164,7 @@ def conv2d_backward(dy, cache):
     like its forward argument (see the module docstring for the index form).
     """
     cols, w, x_shape, stride, padding = expect_cache(cache, Conv2dCache, "conv2d_forward")
-    f, c, kh, kw = w.shape
+    f, _c, kh, kw = w.shape
     n = x_shape[0]
     ho = (x_shape[2] + 2 * padding - kh) // stride + 1
     wo = (x_shape[3] + 2 * padding - kw) // stride + 1
@@ -190,9 +190,7 @@ def conv_relu_pool_forward(x, w, b, stride: int = 1, padding: int = 0, pool_size
     pool_size = check_int(pool_size, "pool_size", minimum=1)
     z, conv_cache = conv2d_forward(x, w, b, stride=stride, padding=padding)
     if pool_size > min(z.shape[2:]):
-        raise ValueError(
-            f"pool_size ({pool_size}) must not exceed the convolution output size (Ho, Wo) = {z.shape[2:]}"
-        )
+        raise ValueError(f"pool_size ({pool_size}) must not exceed the convolution output size (Ho, Wo) = {z.shape[2:]}")
     a, relu_cache = relu_forward(z)
     y, pool_cache = maxpool2d_forward(a, pool_size)
     return y, ConvReluPoolCache(conv_cache, relu_cache, pool_cache)

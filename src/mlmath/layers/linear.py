@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._cache import LinearCache, expect_cache
 from .._validate import as_float_array, check_nonempty
+from ._cache import LinearCache, expect_cache
 
 __all__ = ["linear_forward", "linear_backward"]
 
@@ -34,8 +34,7 @@ def linear_forward(x, W, b):
     n_out, n_in = W.shape
     if x.shape[-1] != n_in:
         raise ValueError(
-            f"x must have last axis of length in = W.shape[1] = {n_in} (W has shape (out, in) = {W.shape}), "
-            f"got x shape {x.shape}"
+            f"x must have last axis of length in = W.shape[1] = {n_in} (W has shape (out, in) = {W.shape}), got x shape {x.shape}"
         )
     if b.shape != (n_out,):
         raise ValueError(f"b must have shape (out,) = ({n_out},) to match W {W.shape}, got {b.shape}")

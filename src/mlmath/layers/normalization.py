@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._cache import BatchNormCache, LayerNormCache, expect_cache
 from .._validate import as_float_array, check_nonempty, check_scalar
+from ._cache import BatchNormCache, LayerNormCache, expect_cache
 
 __all__ = ["batchnorm_forward", "batchnorm_backward", "layernorm_forward", "layernorm_backward"]
 

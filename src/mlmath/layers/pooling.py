@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._cache import AvgPoolCache, MaxPoolCache, expect_cache
 from .._validate import as_float_array, check_int, check_nonempty
+from ._cache import AvgPoolCache, MaxPoolCache, expect_cache
 
 __all__ = ["maxpool2d_forward", "maxpool2d_backward", "avgpool2d_forward", "avgpool2d_backward"]
 
@@ -98,7 +98,8 @@ def avgpool2d_forward(x, kernel_size: int, stride: int | None = None):
     x, k, s, ho, wo = _setup(x, kernel_size, stride)
     y = x[_offset_slice(0, 0, s, ho, wo)].copy()
     for idx in range(1, k * k):
-        y += x[_offset_slice(*divmod(idx, k), s, ho, wo)]
+        i, j = divmod(idx, k)
+        y += x[_offset_slice(i, j, s, ho, wo)]
     y /= k * k
     return y, AvgPoolCache(y.shape, x.shape, x.dtype, k, s)
 

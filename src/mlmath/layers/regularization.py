@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._cache import DropoutCache, expect_cache
 from .._validate import as_float_array, check_same_shape, check_scalar
+from ._cache import DropoutCache, expect_cache
 
 __all__ = ["dropout_forward", "dropout_backward", "l2_penalty", "l1_penalty", "l1_prox"]
 
