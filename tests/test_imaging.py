@@ -962,3 +962,31 @@ def test_orientation_shift_measures_sub_bin_rotation_of_gradients():
 def test_orientation_functions_bad_input_raise_naming_argument(fn, args, name):
     with pytest.raises(ValueError, match=rf"\b{name}\b"):
         fn(*args)
+
+
+def test_psnr_of_huge_images_is_finite_and_right():
+    from mlmath.imaging import psnr
+
+    ref = np.zeros((4, 4))
+    ref[0, 0] = 1e200
+    x = ref.copy()
+    x[1, 1] = 1e199
+    expected = 10 * np.log10(16) + 20 * np.log10(10.0)  # R = 1e200, MSE = 1e398 / 16
+    assert abs(psnr(x, ref) - expected) < 1e-9
+
+
+def test_tv_solve_refuses_a_step_that_underflows():
+    from mlmath.imaging import tv_solve
+
+    with pytest.raises(ValueError, match="a_norm"):
+        tv_solve(lambda v: v, lambda v: v, np.zeros((3, 3)), 0.1, 1e-3, np.zeros((3, 3)), a_norm=1e200, n_iter=1)
+
+
+def test_register_homography_reports_a_template_that_leaves_the_image():
+    from mlmath.imaging import register_homography
+
+    rng = np.random.default_rng(0)
+    image = rng.random((20, 20))
+    far = np.array([[1.0, 0, 500.0], [0, 1.0, 500.0], [0, 0, 1.0]])  # maps the template far outside
+    with pytest.raises(ValueError, match="did not converge from H0"):
+        register_homography(image[:8, :8], image, H0=far)

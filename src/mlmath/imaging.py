@@ -394,10 +394,13 @@ def psnr(x, reference, data_range=None) -> float:
         if data_range == 0:
             raise ValueError("data_range must be given when reference is constant (its range is 0)")
     data_range = check_scalar(data_range, "data_range", low=0.0, low_open=True)
-    mse = float(np.mean((x.astype(np.float64) - reference.astype(np.float64)) ** 2))
-    if mse == 0:
+    diff = x.astype(np.float64) - reference.astype(np.float64)
+    peak = float(np.max(np.abs(diff), initial=0.0))
+    if peak == 0:
         return float("inf")
-    return float(10.0 * np.log10(data_range**2 / mse))
+    # in logarithms and on diff / peak, so that huge images neither overflow nor lose the answer
+    mean_square = float(np.mean((diff / peak) ** 2))
+    return float(20.0 * (np.log10(data_range) - np.log10(peak)) - 10.0 * np.log10(mean_square))
 
 
 def _check_operator(forward, adjoint, x0, y):
@@ -502,7 +505,13 @@ def tv_solve(forward, adjoint, y, lam, eps, x0, a_norm, n_iter=300, nonnegative=
     eps = check_scalar(eps, "eps", low=0.0, low_open=True)
     a_norm = check_scalar(a_norm, "a_norm", low=0.0, low_open=True)
     n_iter = check_int(n_iter, "n_iter", minimum=0)
-    lipschitz = 2.0 * a_norm**2 + 8.0 * lam / eps
+    with np.errstate(over="ignore"):
+        lipschitz = 2.0 * np.float64(a_norm) ** 2 + 8.0 * np.float64(lam) / np.float64(eps)
+    if not np.isfinite(lipschitz):
+        raise ValueError(
+            f"a_norm = {a_norm!r} and lam / eps = {lam / eps!r} make the step 1 / (2 a_norm^2 + 8 lam / eps) "
+            "underflow to 0: rescale the problem (e.g. divide A and y by a_norm)"
+        )
 
     def objective(Ax, x):
         res = Ax - y
@@ -703,15 +712,21 @@ def register_homography(template, image, H0=None, n_iter=50, tol=1e-8, mask=None
     gy, gx = np.gradient(img)
     hi, wi = img.shape
 
-    def residual(H):
-        q = homography_apply(H, pts)
+    def residual(H, iteration):
+        q = homography_apply(H, pts) if np.all(np.isfinite(H)) else np.full_like(pts, np.nan)
         inside = (q[:, 0] >= 0) & (q[:, 0] <= wi - 1) & (q[:, 1] >= 0) & (q[:, 1] <= hi - 1)
+        if np.count_nonzero(inside) < 8:  # Gauss-Newton has left the image (or diverged): say so
+            raise ValueError(
+                f"register_homography did not converge from H0: after {iteration} iteration(s) only "
+                f"{np.count_nonzero(inside)} of {len(pts)} template pixels map inside the image (8 are needed); "
+                "start closer to the solution (H0), use a smaller template or mask, or fewer iterations"
+            )
         q = q[inside]
         return q, inside, bilinear_sample(img, q[:, 0], q[:, 1]) - target[inside]
 
     rms = []
-    for _ in range(n_iter):
-        q, inside, r = residual(H)
+    for iteration in range(n_iter):
+        q, inside, r = residual(H, iteration)
         rms.append(float(np.sqrt(np.mean(r * r))))
         J = homography_jacobian(H, pts[inside])[..., :8]  # (N, 2, 8), h_9 fixed
         Jr = bilinear_sample(gx, q[:, 0], q[:, 1])[:, None] * J[:, 0] + bilinear_sample(gy, q[:, 0], q[:, 1])[:, None] * J[:, 1]
@@ -721,7 +736,7 @@ def register_homography(template, image, H0=None, n_iter=50, tol=1e-8, mask=None
         H = H + np.append(delta, 0.0).reshape(3, 3)
         if np.max(np.abs(J @ delta)) <= tol:
             break
-    rms.append(float(np.sqrt(np.mean(residual(H)[2] ** 2))))
+    rms.append(float(np.sqrt(np.mean(residual(H, n_iter)[2] ** 2))))
     return H, np.array(rms)
 
 
