@@ -6,7 +6,7 @@ import json as _json
 import numpy as np
 import pytest
 
-from mlmath.book import METHODS, VerificationError, argued, as_text, fmt, fmt_list, fmt_sci, glue, verify
+from mlmath.book import METHODS, VerificationError, argued, as_text, fmt, fmt_list, fmt_sci, verify
 
 
 @pytest.mark.parametrize(
@@ -42,21 +42,6 @@ def test_as_text_is_what_glue_pastes():
     assert as_text(np.float64(0.1234567)) == "0.123"
     assert as_text([1, 2, 3]) == "1, 2, 3"
     assert as_text("as is") == "as is"
-
-
-def test_glued_text_survives_myst_nb_unquoting():
-    # MyST-NB pastes literal_eval(text/plain) of the glued object; our strings must come back unchanged.
-    from ast import literal_eval
-
-    for text in ["9, 9, 11, 5, 2", "2.50 × 10⁻¹⁷", 'it\'s "quoted"']:
-        assert literal_eval(repr(text)) == text
-
-
-def test_glue_outside_a_kernel_returns_nothing_and_does_not_fail():
-    assert glue("x", 1.5) is None
-
-
-# --- verify / argued ---------------------------------------------------------------------------
 
 
 def _records(capsys):

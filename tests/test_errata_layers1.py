@@ -51,20 +51,6 @@ def test_homework_fc_weight_gradient_is_outer_product_not_dy_times_x():
     assert (G @ X).shape == W.shape and not np.allclose(G @ X, Wt.grad.numpy(), rtol=0.1)
 
 
-def test_homework_fc_input_gradient_is_W_transpose_times_upstream():
-    # Seed 001, section 3: "dL/dx = dL/dy . W" for y = W x + b (x, y column vectors).
-    rng = np.random.default_rng(1)
-    W, b, x, g = rng.normal(size=(3, 5)), rng.normal(size=3), rng.normal(size=5), rng.normal(size=3)
-    _, _, dx = _torch_column_layer_grads(W, b, x, g)
-    g_col, x_col = g[:, None], x[:, None]
-    np.testing.assert_allclose(W.T @ g_col, dx[:, None], rtol=1e-14)  # denominator layout: W^T g, shaped like x
-    with pytest.raises(ValueError):
-        g_col @ W  # the claim with g a column, as in the seed's convention: undefined
-    row = g_col.T @ W  # read as a row it is the numerator layout: the transpose of the gradient
-    assert row.shape == (1, 5) != x_col.shape
-    np.testing.assert_allclose(row.T, dx[:, None], rtol=1e-14)
-
-
 def test_writeup_softmax_loss_inner_exponent_is_s_j():
     # Seed 003, part B: L = -sum_i t_i S_i + sum_i t_i log(sum_j e^{S_i}) (inner exponent S_i).
     rng = np.random.default_rng(2)
@@ -88,17 +74,3 @@ def test_writeup_softmax_loss_inner_exponent_is_s_j():
     np.testing.assert_allclose(seed_loss(s), np.log(K), rtol=1e-14)
     np.testing.assert_allclose(numerical_gradient(seed_loss, s), 0.0, atol=1e-8)
     assert np.abs(st.grad.numpy()).max() > 0.1
-
-
-def test_cheatsheet_local_derivative_needs_all_parents_of_the_output():
-    # Seed 002, section 11.4: the node do/dn is connected to o and n only.
-    # For o = n * m, do/dn = m: at n = 0 the pair (n, o) = (0, 0) does not determine it.
-    found = {}
-    for m in (2.0, 3.0):
-        n = torch.tensor(0.0, requires_grad=True)
-        o = n * m
-        o.backward()
-        found[m] = ((n.item(), o.item()), n.grad.item())
-    (pair2, d2), (pair3, d3) = found.values()
-    assert pair2 == pair3 == (0.0, 0.0)
-    assert (d2, d3) == (2.0, 3.0)  # same (n, o), different local derivatives: m must be an input of the node

@@ -20,26 +20,6 @@ def _circular_by_definition(x, h):
     return np.array([sum(h[k] * x[(i - k) % n] for k in range(n)) for i in range(n)])
 
 
-def test_cheatsheet_fourier_of_convolution_is_product_not_convolution():
-    # Seed (cheat sheet 12.1): F(f*h) = F^-1(Ff . Fh) = f*h. Correct: F(f*h) = Ff . Fh, i.e. f*h = F^-1(Ff . Fh).
-    # Continuous, with g = exp(-pi x^2) and h = exp(-pi x^2 / 4): (g*h)(0) = 2/sqrt(5), F{g*h}(0) = int g * int h = 2.
-    g = lambda x: np.exp(-np.pi * x**2)
-    h = lambda x: np.exp(-np.pi * x**2 / 4)
-    conv_at_0 = scipy.integrate.quad(lambda s: g(s) * h(-s), -np.inf, np.inf)[0]
-    ft_at_0 = scipy.integrate.quad(g, -np.inf, np.inf)[0] * scipy.integrate.quad(h, -np.inf, np.inf)[0]
-    assert conv_at_0 == pytest.approx(2 / np.sqrt(5), rel=1e-10)
-    assert ft_at_0 == pytest.approx(2.0, rel=1e-10)
-    assert abs(ft_at_0 - conv_at_0) > 1.0  # the seed's last equality, F(f*h) = f*h, fails
-    # Discrete, zero-padded so that the DFT sees the linear convolution.
-    rng = np.random.default_rng(0)
-    x, k = rng.normal(size=7), rng.normal(size=4)
-    y = np.convolve(x, k)
-    L = len(y)
-    np.testing.assert_allclose(np.fft.fft(y), np.fft.fft(x, L) * np.fft.fft(k, L), atol=1e-12)
-    np.testing.assert_allclose(np.fft.ifft(np.fft.fft(x, L) * np.fft.fft(k, L)).real, y, atol=1e-12)
-    assert not np.allclose(np.fft.fft(y), y)
-
-
 def test_cheatsheet_shift_invariant_operator_is_circulant_which_is_not_the_convolution_theorem():
     # Seed (cheat sheet 12.1) names "any linear translation-invariant T is a convolution" the Convolution Theorem.
     # That is the impulse-response representation; on C^N with cyclic shifts it says T is circulant.
@@ -100,28 +80,3 @@ def test_slides_numpy_fft_calls_need_the_fft_submodule():
     np.testing.assert_allclose(np.fft.fftshift(np.fft.fft(np.fft.ifftshift(np.eye(N)))), centred, atol=1e-12)
     # "Treats the middle entry as f_x = 0": for even N the zero frequency sits at index N // 2 (the 6th of 10).
     assert int(np.argmin(np.abs(np.fft.fftshift(np.fft.fftfreq(N))))) == 5
-
-
-def test_cheatsheet_multidimensional_discrete_convolution_is_on_the_integer_lattice():
-    # Seed (cheat sheet 12.2): "For f, h: R^d -> R ... (f*h)[u] = sum_{t in Z^d} f(t) h(u - t)". The domain is Z^d.
-    rng = np.random.default_rng(3)
-    f, h = rng.normal(size=(4, 5)), rng.normal(size=(3, 3))
-    lattice_sum = np.zeros((6, 7))
-    for (t1, t2), ft in np.ndenumerate(f):
-        for (s1, s2), hs in np.ndenumerate(h):
-            lattice_sum[t1 + s1, t2 + s2] += ft * hs
-    np.testing.assert_allclose(lattice_sum, scipy.signal.convolve2d(f, h), atol=1e-12)
-    # Read on R (d = 1), the integer sum is not a convolution of functions: it does not commute with a shift by 1/2.
-    fr = lambda t: np.exp(-(t**2))
-    hr = lambda t: np.exp(-2 * (t - 0.3) ** 2)
-    t = np.arange(-40, 41)
-
-    def lattice(fun, u):
-        return np.sum(fun(t) * hr(u - t))
-
-    shifted_then_summed = lattice(lambda s: fr(s - 0.5), 0.2)
-    summed_then_shifted = lattice(fr, 0.2 - 0.5)
-    assert abs(shifted_then_summed - summed_then_shifted) > 1e-3
-    # The true convolution integral on R does commute with the shift.
-    integral = lambda fun, u: scipy.integrate.quad(lambda s: fun(s) * hr(u - s), -np.inf, np.inf)[0]
-    assert integral(lambda s: fr(s - 0.5), 0.2) == pytest.approx(integral(fr, 0.2 - 0.5), rel=1e-10)
