@@ -25,7 +25,6 @@ from mlmath.embeddings import (
 )
 from mlmath.gradcheck import numerical_gradient, relative_error
 
-torch.set_default_dtype(torch.float64)
 TIGHT = 1e-12
 FD_TOL = 1e-7
 

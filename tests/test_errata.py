@@ -11,8 +11,6 @@ from mlmath.imaging import tv_smoothed, tv_value
 from mlmath.layers import softmax, softmax_cross_entropy
 from mlmath.signals import conv1d, conv_matrix
 
-torch.set_default_dtype(torch.float64)
-
 
 def test_slides_worked_convolution_has_five_samples():
     # Oracle: the definition y[n] = sum_k x[k] h[n-k], written out independently.

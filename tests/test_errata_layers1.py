@@ -16,8 +16,6 @@ import torch.nn.functional as TF
 from mlmath.gradcheck import numerical_gradient
 from mlmath.layers import linear_backward, linear_forward, softmax
 
-torch.set_default_dtype(torch.float64)
-
 
 def _torch_column_layer_grads(W, b, x, g):
     """(dL/dW, dL/db, dL/dx) for y = W x + b with upstream gradient g, by torch autograd."""

@@ -14,8 +14,6 @@ import torch.nn.functional as TF
 
 from mlmath.layers import conv2d_backward, conv2d_forward, maxpool2d_backward, maxpool2d_forward
 
-torch.set_default_dtype(torch.float64)
-
 
 def _torch_conv_grads(x, w, b, dy, stride=1):
     """(y, dx, dw, db) of torch's conv2d on a single image x (C, H, W), w (F, C, KH, KW)."""

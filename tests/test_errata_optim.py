@@ -14,9 +14,6 @@ import torch
 
 from mlmath.optim import SGD, Adam, RMSprop, polyak_average, trajectory
 
-torch.set_default_dtype(torch.float64)
-
-
 # ---------------------------------------------------------------- analysis and convexity
 
 

@@ -23,7 +23,7 @@ from mlmath.generative import (
     reparameterize,
 )
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
+SETTINGS = settings()  # the shared profile (tests/conftest.py)
 N_SE = 5.0  # Monte Carlo tolerance: 5 standard errors (seeded, so the tests are deterministic)
 
 

@@ -39,8 +39,7 @@ from mlmath.imaging import (
     tv_value,
 )
 
-torch.set_default_dtype(torch.float64)
-PROP = settings(max_examples=30, deadline=None, derandomize=True)
+PROP = settings()  # the shared profile (tests/conftest.py)
 
 
 def _difference_matrix(n):

@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from mlmath.info import cross_entropy, entropy, js_divergence, kl_divergence
 
 RTOL, ATOL = 1e-12, 1e-14
-SETTINGS = settings(max_examples=50, deadline=None, derandomize=True)
+SETTINGS = settings()  # the shared profile (tests/conftest.py)
 
 
 def _random_distributions(rng, shape, zero_fraction=0.0):

@@ -57,8 +57,9 @@ from mlmath.layers import (
 
 TIGHT = dict(rtol=1e-10, atol=1e-12)
 SUMS = dict(rtol=1e-10, atol=1e-10)  # results that are sums of many O(1) products
-GRADCHECK_TOL = 1e-7
-PROPERTY = settings(max_examples=50, deadline=None, derandomize=True)
+from conftest import GRADCHECK_TOL  # noqa: E402
+
+PROPERTY = settings()  # the shared profile (tests/conftest.py)
 
 
 def leaf(a) -> torch.Tensor:

@@ -21,8 +21,9 @@ from mlmath.layers.activations import sigmoid_forward, softplus_backward, softpl
 from mlmath.layers.regularization import l1_penalty, l1_prox
 
 TIGHT = dict(rtol=1e-12, atol=1e-14)
-GRADCHECK_TOL = 1e-7
-PROPERTY = settings(max_examples=40, deadline=None, derandomize=True)
+from conftest import GRADCHECK_TOL  # noqa: E402
+
+PROPERTY = settings()  # the shared profile (tests/conftest.py)
 # torch switches softplus to the identity above `threshold`; at 50 the switch is
 # below float64 resolution (exp(-50) ~ 2e-22), so torch is an exact oracle.
 TORCH_THRESHOLD = 50.0

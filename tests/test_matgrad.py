@@ -12,7 +12,6 @@ import torch
 from mlmath.gradcheck import numerical_gradient, relative_error
 from mlmath.matgrad import cholesky_backward, det_grad, eigh_backward, logdet_grad, phi, svd_backward
 
-torch.set_default_dtype(torch.float64)
 AUTOGRAD_TOL = 1e-12
 FD_TOL = 1e-7
 

@@ -12,8 +12,6 @@ from mlmath.exercises.ot import _w1_line_reference
 from mlmath.gradcheck import numerical_gradient, relative_error
 from mlmath.ot import entropic_objective, sinkhorn, sinkhorn_cost, sinkhorn_log, sinkhorn_naive, squared_distances
 
-torch.set_default_dtype(torch.float64)
-
 
 def _problem(seed, n=7, m=5, zero=False):
     rng = np.random.default_rng(seed)

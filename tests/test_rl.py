@@ -27,7 +27,6 @@ from mlmath.rl import (
     tabular_policy,
 )
 
-torch.set_default_dtype(torch.float64)
 Z_TOL = 4.5  # max |z| over the components of a Monte Carlo mean (Bonferroni over <= 50 components)
 
 

@@ -21,7 +21,7 @@ from mlmath.signals import (
 )
 
 MODES = ["full", "same", "valid"]
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True)
+SETTINGS = settings()  # the shared profile (tests/conftest.py)
 lengths = st.integers(min_value=1, max_value=12)
 shapes2d = st.tuples(st.integers(1, 7), st.integers(1, 7))
 
