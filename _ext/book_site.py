@@ -100,7 +100,7 @@ class RemoveSolutions(SphinxTransform):
     default_priority = 11  # right after sphinx-exercise's MergeGatedSolutions (10)
 
     def apply(self):
-        if not self.config.book_student_edition:
+        if not self.config.book_student_edition and self.config.book_show_solutions:
             return
         from sphinx_exercise.nodes import solution_node
 
@@ -296,6 +296,9 @@ def _write_notebooks(app, exception):
 def setup(app):
     app.setup_extension("verification")  # the badges and the verification ledger (_ext/verification.py)
     app.add_config_value("book_student_edition", False, "env")
+    # Instructors who publish the book for a class can hide the solutions on the site (the
+    # exercises stay): book_show_solutions: false under sphinx: config: in _config.yml.
+    app.add_config_value("book_show_solutions", True, "env")
     app.add_config_value("book_notebooks_dir", "", "env")
     app.add_config_value("book_notebooks_branch", "gh-pages", "html")
     app.add_config_value("book_mlmath_pip_spec", "", "html")
