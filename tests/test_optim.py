@@ -418,3 +418,85 @@ def test_logistic_fisher_rejects_bad_input():
         logistic_fisher(np.zeros((0, 3)), np.zeros(3))
     with pytest.raises(ValueError, match="w"):
         logistic_fisher(np.zeros((4, 3)), np.zeros(2))
+
+
+# ---------------------------------------------------------------- helpers: Rosenbrock, heavy-ball iteration matrix
+
+from mlmath.optim import heavy_ball_matrix, rosenbrock, rosenbrock_grad  # noqa: E402
+
+
+@pytest.mark.parametrize("d", [2, 3, 6])
+def test_rosenbrock_equals_scipy_and_its_gradient_equals_autograd(d):
+    import scipy.optimize
+
+    theta = np.random.default_rng(21 + d).normal(size=(7, d)) * 1.5
+    assert_allclose(rosenbrock(theta), [scipy.optimize.rosen(t) for t in theta], rtol=1e-14)
+    tt = torch.tensor(theta, requires_grad=True)
+    a, b = 0.7, 30.0
+    f = torch.sum((a - tt[:, :-1]) ** 2 + b * (tt[:, 1:] - tt[:, :-1] ** 2) ** 2)
+    f.backward()
+    assert_allclose(rosenbrock_grad(theta, a, b), tt.grad.numpy(), rtol=1e-13, atol=1e-12)
+    assert_allclose(rosenbrock(theta, a, b), torch.sum((a - tt[:, :-1]) ** 2 + b * (tt[:, 1:] - tt[:, :-1] ** 2) ** 2, 1).detach().numpy(),
+                    rtol=1e-14)
+
+
+def test_rosenbrock_grad_matches_central_finite_differences_and_vanishes_at_the_minimum():
+    theta, h = np.array([-1.2, 1.0]), 1e-6
+    fd = np.array([(rosenbrock(theta + h * e) - rosenbrock(theta - h * e)) / (2 * h) for e in np.eye(2)])
+    assert_allclose(rosenbrock_grad(theta), fd, rtol=1e-8)
+    # the two-dimensional formula written out: (-2(1 - x) - 400 x (y - x^2), 200 (y - x^2))
+    x, y = theta
+    assert_allclose(rosenbrock_grad(theta), [-2 * (1 - x) - 400 * x * (y - x**2), 200 * (y - x**2)], rtol=1e-15)
+    assert rosenbrock([2.0, 4.0], a=2.0) == 0.0 and np.all(rosenbrock_grad([2.0, 4.0], a=2.0) == 0.0)
+    assert rosenbrock_grad(theta).shape == (2,) and rosenbrock(theta).shape == ()
+
+
+def test_rosenbrock_rejects_bad_input():
+    with pytest.raises(ValueError, match="theta"):
+        rosenbrock([1.0])
+    with pytest.raises(ValueError, match="theta"):
+        rosenbrock_grad(np.zeros((3, 1)))
+    assert np.isnan(rosenbrock([np.nan, 1.0])) and np.isinf(rosenbrock_grad([np.inf, 1.0])[1])  # propagate, as a diverging run needs
+    with pytest.raises(ValueError, match="b"):
+        rosenbrock([0.0, 0.0], b=np.inf)
+
+
+@pytest.mark.parametrize("eta, beta, lam", [(0.1, 0.9, 1.0), (0.01, 0.5, 30.0), (0.3, 0.0, 2.0), (0.05, 0.99, -0.5)])
+def test_heavy_ball_matrix_powers_are_the_iterates_of_sgd_with_momentum(eta, beta, lam):
+    """(c_t, c_{t-1}) = M^t (c_0, c_0): the state ordering of the docstring, and torch's zero buffer."""
+    c0, T = 1.3, 40
+    xs = trajectory(SGD(lr=eta, momentum=beta), lambda c: lam * c, [c0], T)[:, 0]
+    M = heavy_ball_matrix(eta, beta, lam)
+    for t in (1, 2, 7, T):
+        state = np.linalg.matrix_power(M, t) @ np.array([c0, c0])
+        assert_allclose(state, [xs[t], xs[t - 1]], rtol=1e-10, atol=1e-13)
+    # the same iterates from torch.optim.SGD
+    p = torch.tensor([c0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=eta, momentum=beta)
+    for _ in range(T):
+        p.grad = lam * p.detach().clone()
+        opt.step()
+    assert_allclose(p.item(), xs[-1], rtol=1e-10, atol=1e-13)
+
+
+def test_heavy_ball_matrix_is_vectorised_over_lam_and_has_the_characteristic_polynomial():
+    lams = np.linspace(0.5, 20.0, 9).reshape(3, 3)
+    M = heavy_ball_matrix(0.1, 0.8, lams)
+    assert M.shape == (3, 3, 2, 2)
+    assert_allclose(M[1, 2], heavy_ball_matrix(0.1, 0.8, lams[1, 2]), rtol=0)
+    # z^2 - (1 + beta - eta lam) z + beta: trace and determinant
+    assert_allclose(np.trace(M, axis1=-2, axis2=-1), 1.8 - 0.1 * lams, rtol=1e-15)
+    assert_allclose(np.linalg.det(M), 0.8, rtol=1e-14)
+    # stable iff 0 < eta lam < 2 (1 + beta) (Jury): just inside and just outside the edge
+    edge = 2 * 1.8 / 0.1
+    radius = lambda lam: np.abs(np.linalg.eigvals(heavy_ball_matrix(0.1, 0.8, lam))).max()  # noqa: E731
+    assert radius(edge * 0.999) < 1 < radius(edge * 1.001)
+
+
+def test_heavy_ball_matrix_rejects_bad_input():
+    with pytest.raises(ValueError, match="eta"):
+        heavy_ball_matrix(np.nan, 0.9, 1.0)
+    with pytest.raises(ValueError, match="beta"):
+        heavy_ball_matrix(0.1, "x", 1.0)
+    with pytest.raises(ValueError, match="lam"):
+        heavy_ball_matrix(0.1, 0.9, [1.0, np.inf])

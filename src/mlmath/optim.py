@@ -404,3 +404,70 @@ def logistic_fisher(X, w) -> np.ndarray:
     z = X @ w
     weights = np.exp(-np.logaddexp(0.0, -z) - np.logaddexp(0.0, z))  # sigmoid(z) sigmoid(-z), no cancellation
     return (X * weights[:, None]).T @ X / X.shape[0]
+
+
+# ---------------------------------------------------------------- test functions and iteration matrices
+
+__all__ += ["rosenbrock", "rosenbrock_grad", "heavy_ball_matrix"]
+
+
+def _rosenbrock_args(theta, a, b):
+    theta = as_float_array(theta, "theta", min_ndim=1, finite=False)  # a diverging run may pass inf or NaN: they propagate
+    if theta.shape[-1] < 2:
+        raise ValueError(f"theta must have at least 2 coordinates along its last axis, got shape {theta.shape}")
+    return theta, check_scalar(a, "a"), check_scalar(b, "b")
+
+
+def rosenbrock(theta, a=1.0, b=100.0):
+    """The Rosenbrock function ``f(theta) = sum_i (a - theta_i)^2 + b (theta_{i+1} - theta_i^2)^2``.
+
+    ``theta`` has shape ``(..., d)`` with ``d >= 2`` (one point per row; the sum runs over
+    ``i = 1, ..., d - 1`` along the last axis); returns shape ``(...)``. In two dimensions
+    ``f(x, y) = (a - x)^2 + b (y - x^2)^2``, with its minimum ``0`` at ``(a, a^2)`` at the end of
+    a long, curved valley. For ``d > 2`` and the defaults the global minimum is ``0`` at
+    ``(1, ..., 1)``, which is SciPy's ``scipy.optimize.rosen``. Infinite or NaN coordinates are
+    not rejected but propagate (as in NumPy), so that a diverging optimiser can be run on it.
+    """
+    theta, a, b = _rosenbrock_args(theta, a, b)
+    head, tail = theta[..., :-1], theta[..., 1:]
+    return np.sum((a - head) ** 2 + b * (tail - head**2) ** 2, axis=-1)
+
+
+def rosenbrock_grad(theta, a=1.0, b=100.0):
+    """The gradient of :func:`rosenbrock`, same shape as ``theta`` ``(..., d)`` (denominator layout).
+
+    Coordinate ``j`` collects ``-2 (a - theta_j) - 4 b theta_j (theta_{j+1} - theta_j^2)`` from the
+    term it starts (``j < d``) and ``2 b (theta_j - theta_{j-1}^2)`` from the term it ends
+    (``j > 1``). In two dimensions: ``(-2 (a - x) - 4 b x (y - x^2), 2 b (y - x^2))``.
+    """
+    theta, a, b = _rosenbrock_args(theta, a, b)
+    head, tail = theta[..., :-1], theta[..., 1:]
+    valley = tail - head**2
+    grad = np.zeros_like(theta)
+    grad[..., :-1] += -2.0 * (a - head) - 4.0 * b * head * valley
+    grad[..., 1:] += 2.0 * b * valley
+    return grad
+
+
+def heavy_ball_matrix(eta, beta, lam) -> np.ndarray:
+    """The 2 x 2 iteration matrix of the heavy ball on the 1-D quadratic ``f(c) = lam c^2 / 2``.
+
+    The heavy ball ``c_{t+1} = c_t - eta lam c_t + beta (c_t - c_{t-1})`` (step ``eta``,
+    momentum ``beta``, curvature ``lam``) is linear in the **state vector**
+    ``(c_t, c_{t-1})``, current iterate first, previous second::
+
+        [c_{t+1}]   [1 + beta - eta lam   -beta] [c_t    ]
+        [c_t    ] = [        1               0 ] [c_{t-1}]
+
+    On a quadratic with Hessian eigenvalue ``lam`` this is the recursion of one
+    eigencomponent of ``theta - theta*``; its spectral radius is the method's rate there.
+    The start ``theta_{-1} = theta_0`` (torch's zero momentum buffer) is the state
+    ``(c_0, c_0)``. ``lam`` may be an array: the result then has shape ``lam.shape + (2, 2)``.
+    """
+    eta, beta = check_scalar(eta, "eta"), check_scalar(beta, "beta")
+    lam = as_float_array(lam, "lam")
+    out = np.zeros(lam.shape + (2, 2), dtype=np.result_type(lam, np.float64))
+    out[..., 0, 0] = 1.0 + beta - eta * lam
+    out[..., 0, 1] = -beta
+    out[..., 1, 0] = 1.0
+    return out
