@@ -10,7 +10,8 @@ import pytest
 from mlmath.exercises import EXERCISES, Exercise, check, list_exercises, solution_regions, stub_solution
 
 FUNCTION_EXERCISES = [ex for ex in EXERCISES.values() if ex.cases is not None]
-VALUE_EXERCISES = [ex for ex in EXERCISES.values() if ex.cases is None]
+VALUE_EXERCISES = [ex for ex in EXERCISES.values() if ex.cases is None and not ex.symbols]
+SYMBOLIC_EXERCISES = [ex for ex in EXERCISES.values() if ex.symbols]
 
 
 def _elementwise(f, value):
@@ -294,3 +295,24 @@ def test_in_the_books_build_a_failing_solution_fails_loudly(monkeypatch):
         check(LINEAR, lambda *args: right(*args) + 1.0)
     monkeypatch.delenv("MLMATH_CHECK_STRICT")
     assert not check(LINEAR, lambda *args: right(*args) + 1.0).passed  # a student's notebook goes on
+
+
+def test_each_chapter_names_its_answers_distinctly():
+    """The grader looks each exercise's answer up by name in the notebook: two exercises of one chapter
+    must not share a name."""
+    from collections import Counter
+
+    names = Counter((ex.chapter, ex.name) for ex in EXERCISES.values())
+    assert not [key for key, n in names.items() if n > 1]
+
+
+@pytest.mark.parametrize("ex", SYMBOLIC_EXERCISES, ids=lambda ex: ex.id)
+def test_a_symbolic_exercise_accepts_its_reference_and_refuses_a_changed_formula(ex):
+    import sympy as sp
+
+    right = _reference(ex)()
+    assert check(ex.id, right).passed
+    assert check(ex.id, str(right)).passed  # as a string
+    wrong = right + sp.Symbol(ex.symbols[0], real=True) ** 3 if not hasattr(right, "shape") else right * 2 + sp.ones(*right.shape)
+    assert not check(ex.id, wrong).passed
+    assert not check(ex.id, None).passed

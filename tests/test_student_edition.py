@@ -112,7 +112,8 @@ def test_checker_accepts_solutions_and_rejects_stubs(chapter, tmp_path, monkeypa
         _run([imports, "from mlmath.exercises import check"], stubbed)
         cells = [stub_solution(c.source, label) for label, c in solutions if label == ex.id]
         assert cells, f"no solution cell for {ex.id}"
-        with pytest.raises((AssertionError, NameError, TypeError, NotImplementedError)):
-            _run(cells, stubbed)
-        answer = stubbed.get(ex.name)
-        assert not check(ex.id, answer).passed
+        _run(cells, stubbed)  # a student's untouched notebook runs on: the check reports, it does not raise
+        result = check(ex.id, stubbed.get(ex.name))
+        assert not result.passed and ("not implemented yet" in result.message or "no answer yet" in result.message), (
+            result.message
+        )

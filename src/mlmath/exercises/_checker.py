@@ -387,7 +387,12 @@ def _check_symbolic(ex: Exercise, answer, seed: int, points: int = 20, rtol: flo
             False,
             f"{ex.title}: wrong shape: expected {getattr(expected, 'shape', 'a scalar')}, got {getattr(got, 'shape', 'a scalar')}",
         )
-    difference = sp.simplify(got - expected)
+    try:
+        difference = sp.simplify(got - expected)
+    except (TypeError, ValueError, sp.SympifyError) as exc:  # e.g. a matrix answer where a scalar is expected
+        return CheckResult(
+            ex.id, False, f"{ex.title}: your answer cannot be compared with the expected formula ({type(exc).__name__}: {exc})"
+        )
     if difference.is_zero_matrix if hasattr(difference, "is_zero_matrix") else difference == 0:
         return CheckResult(ex.id, True, f"{ex.title}: correct (SymPy simplifies the difference to 0)", 1)
     f_got, f_exp = sp.lambdify(symbols, got, "numpy"), sp.lambdify(symbols, expected, "numpy")

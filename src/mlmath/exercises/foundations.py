@@ -6,6 +6,7 @@ import numpy as np
 
 from ..gradcheck import numerical_gradient
 from ..layers import sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward
+from ..signals import conv2d
 from ._checker import Case, Exercise, register
 
 # --- matrix calculus -------------------------------------------------------------------------
@@ -85,6 +86,48 @@ def _vec_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _trace_power_reference(X, k):
+    """``k (X^{k-1})^T``, the power by repeated products (no matrix_power)."""
+    X = np.asarray(X, dtype=float)
+    P = np.eye(X.shape[0])
+    for _ in range(int(k) - 1):
+        P = P @ X
+    return k * P.T
+
+
+def _trace_power_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[2.0]]), 3),  # d x^3 / dx = 3 x^2 = 12
+        (np.array([[1.0, 2.0], [3.0, 4.0]]), 1),  # tr X: the identity
+        (np.array([[1.0, 2.0], [0.0, 1.0]]), 2),  # nonsymmetric: the transpose shows
+        (np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]]), 3),  # nilpotent: X^2 != 0, X^3 = 0
+    ]
+    for n, k in [(3, 4), (4, 2), (5, 5)]:
+        cases.append((rng.normal(size=(n, n)), k))
+    return cases
+
+
+def _gauss_cov_reference(Sigma, x):
+    """``-(1/2) S^{-T} + (1/2) S^{-T} x x^T S^{-T}`` through solves."""
+    Sigma, x = np.asarray(Sigma, dtype=float), np.asarray(x, dtype=float)
+    Si_T = np.linalg.solve(Sigma.T, np.eye(Sigma.shape[0]))
+    v = np.linalg.solve(Sigma.T, x)
+    return -0.5 * Si_T + 0.5 * np.outer(v, v)
+
+
+def _gauss_cov_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[2.0]]), np.array([1.0])),  # -1/4 + 1/8
+        (np.eye(2), np.zeros(2)),  # x = 0: only the log det term
+        (np.eye(3), np.array([1.0, 0.0, 0.0])),  # x on an axis with unit variance: that entry is 0
+        (np.array([[2.0, 0.9], [0.9, 1.0]]), np.array([1.0, -1.0])),
+    ]
+    for d in (2, 4, 6):
+        A = rng.normal(size=(d, d))
+        cases.append((A @ A.T + 0.5 * np.eye(d), rng.normal(size=d)))
+    return cases
+
+
 # --- backpropagation on graphs ---------------------------------------------------------------
 
 
@@ -138,6 +181,36 @@ def _residual_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _scalar_graph_reference(a, b, c):
+    """``(df/da, df/db, df/dc)`` for ``f = (a b + c) exp(a)``."""
+    q = np.exp(a)
+    return np.array([b * q + (a * b + c) * q, a * q, q], dtype=float)
+
+
+def _scalar_graph_cases(rng: np.random.Generator) -> list[Case]:
+    fixed = [(0.0, 0.0, 0.0), (1.0, 2.0, 3.0), (0.5, -1.0, 2.0), (-2.0, 0.0, 1.0), (-700.0, 3.0, 1.0), (2.0, -1.0, -1.0)]
+    return fixed + [tuple(float(v) for v in row) for row in rng.normal(size=(3, 3)) * 2]
+
+
+def _mlp_input_grad_reference(W1, W2, x):
+    """``W1^T ((1 - h1^2) * W2^T (1 - h2^2))`` with ``h1 = tanh(W1 x)``, ``h2 = tanh(W2 h1)``, via mlmath.layers."""
+    h1, c1 = tanh_forward(W1 @ x)
+    h2, c2 = tanh_forward(W2 @ h1)
+    return W1.T @ tanh_backward(W2.T @ tanh_backward(np.ones_like(h2), c2), c1)
+
+
+def _mlp_input_grad_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[0.5]]), np.array([[2.0]]), np.array([1.0])),
+        (np.zeros((3, 2)), rng.normal(size=(2, 3)), rng.normal(size=2)),  # a dead first layer: the gradient is 0
+        (np.eye(2), np.eye(2), np.zeros(2)),  # at 0 both tanh' are 1: the gradient is W1^T W2^T 1
+        (40 * rng.normal(size=(3, 3)), rng.normal(size=(2, 3)), rng.normal(size=3)),  # saturated first layer
+    ]
+    for n, k, m in [(3, 4, 2), (5, 2, 3), (1, 6, 1), (6, 6, 6)]:
+        cases.append((rng.normal(size=(k, n)), rng.normal(size=(m, k)), rng.normal(size=n)))
+    return cases
+
+
 MATCALC = "chapters/foundations/matrix_calculus"
 BACKPROP = "chapters/foundations/backprop_graphs"
 
@@ -179,6 +252,24 @@ register(
         cases=_vec_cases,
     ),
     Exercise(
+        id="matcalc-ex-trace-power",
+        chapter=MATCALC,
+        title="Powers inside a trace",
+        name="trace_power_grad",
+        signature="trace_power_grad(X, k) -> d tr(X^k) / dX for k >= 1, shape (n, n)",
+        reference=_trace_power_reference,
+        cases=_trace_power_cases,
+    ),
+    Exercise(
+        id="matcalc-ex-gauss-cov",
+        chapter=MATCALC,
+        title="The covariance gradient of a Gaussian log-likelihood",
+        name="gauss_cov_grad",
+        signature="gauss_cov_grad(Sigma, x) -> d/dSigma of -(1/2) log det Sigma - (1/2) x^T Sigma^{-1} x, shape (d, d)",
+        reference=_gauss_cov_reference,
+        cases=_gauss_cov_cases,
+    ),
+    Exercise(
         id="backprop-ex-fanout",
         chapter=BACKPROP,
         title="A node with two outputs",
@@ -206,6 +297,24 @@ register(
         cases=_red_node_sizes_cases,
     ),
     Exercise(
+        id="backprop-ex-scalar-graph",
+        chapter=BACKPROP,
+        title="A scalar graph by hand",
+        name="scalar_graph_grad",
+        signature="scalar_graph_grad(a, b, c) -> array (df/da, df/db, df/dc) for f = (a b + c) exp(a)",
+        reference=_scalar_graph_reference,
+        cases=_scalar_graph_cases,
+    ),
+    Exercise(
+        id="backprop-ex-two-layer",
+        chapter=BACKPROP,
+        title="Backward through two layers",
+        name="mlp_input_grad",
+        signature="mlp_input_grad(W1, W2, x) -> dL/dx for L = sum(tanh(W2 tanh(W1 x))), shape (n,)",
+        reference=_mlp_input_grad_reference,
+        cases=_mlp_input_grad_cases,
+    ),
+    Exercise(
         id="backprop-ex-residual",
         chapter=BACKPROP,
         title="A residual connection",
@@ -225,17 +334,23 @@ def _matrix_cases(rng: np.random.Generator, pairs) -> list[Case]:
 
 
 def _linear_map_cases(rng: np.random.Generator) -> list[Case]:
-    return [(np.array([[2.0]]),), (np.arange(6.0).reshape(2, 3),)] + _matrix_cases(rng, [((3, 5),), ((5, 3),), ((4, 4),), ((1, 6),)])
+    return [(np.array([[2.0]]),), (np.arange(6.0).reshape(2, 3),)] + _matrix_cases(
+        rng, [((3, 5),), ((5, 3),), ((4, 4),), ((1, 6),)]
+    )
 
 
 def _chain_cases(rng: np.random.Generator) -> list[Case]:
     # u = A x (A is k x n), y = B u (B is m x k)
-    return [(np.array([[3.0]]), np.array([[-1.0]]))] + _matrix_cases(rng, [((2, 3), (4, 2)), ((3, 1), (2, 3)), ((1, 4), (3, 1)), ((5, 5), (5, 5)), ((4, 2), (1, 4))])
+    return [(np.array([[3.0]]), np.array([[-1.0]]))] + _matrix_cases(
+        rng, [((2, 3), (4, 2)), ((3, 1), (2, 3)), ((1, 4), (3, 1)), ((5, 5), (5, 5)), ((4, 2), (1, 4))]
+    )
 
 
 def _trace_cases(rng: np.random.Generator) -> list[Case]:
     # L = tr(A X B) with X of shape (p, q): A is (r, p), B is (q, r)
-    return [(np.array([[2.0]]), np.array([[0.5]]))] + _matrix_cases(rng, [((2, 3), (4, 2)), ((3, 3), (3, 3)), ((1, 2), (5, 1)), ((4, 1), (1, 4))])
+    return [(np.array([[2.0]]), np.array([[0.5]]))] + _matrix_cases(
+        rng, [((2, 3), (4, 2)), ((3, 3), (3, 3)), ((1, 2), (5, 1)), ((4, 1), (1, 4))]
+    )
 
 
 def _transpose_product(A, B):
@@ -270,5 +385,77 @@ register(
         signature="trace_grad(A, B) -> dL/dX for L = tr(A X B), shaped like X",
         reference=_transpose_product,
         cases=_trace_cases,
+    ),
+)
+
+
+def _correlate_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([2.0]), np.array([3.0])),  # one entry each: the product
+        (np.array([1.0, 2.0, -1.0]), np.array([3.0, 1.0, 2.0, 0.5])),  # the example of the chapter
+        (np.array([0.0, 1.0]), np.array([1.0, 0.0, 0.0])),  # a shifted impulse: the reversal shows
+        (np.array([1.0, -1.0, 2.0, 0.5, 3.0]), np.array([2.0, 1.0])),  # kernel longer than the signal
+    ]
+    for M, N in [(4, 9), (6, 6), (7, 3)]:
+        cases.append((rng.normal(size=M), rng.normal(size=N)))
+    return cases
+
+
+def _conv2_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[2.0]]), np.array([[3.0]])),
+        (np.array([[1.0, 2.0]]), np.array([[1.0], [-1.0]])),  # a row times a column: an outer product
+        (np.eye(2), np.array([[0.0, 1.0], [0.0, 0.0]])),  # a shifted impulse
+    ]
+    for sa, sb in [((4, 5), (3, 2)), ((2, 3), (4, 4)), ((3, 1), (1, 3)), ((5, 4), (2, 3))]:
+        cases.append((rng.normal(size=sa), rng.normal(size=sb)))
+    return cases
+
+
+def _hadamard_reference(A, B, x):
+    """``A^T diag(B x) + B^T diag(A x)``: the denominator layout of d((A x) * (B x)) / dx."""
+    A, B, x = (np.asarray(a, dtype=float) for a in (A, B, x))
+    return A.T @ np.diag(B @ x) + B.T @ np.diag(A @ x)
+
+
+def _hadamard_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[2.0]]), np.array([[3.0]]), np.array([1.5])),  # y = 6 x^2: dy/dx = 12 x
+        (np.eye(2), np.eye(2), np.array([1.0, -2.0])),  # y = x * x: diag(2 x)
+        (np.array([[1.0, 2.0, 3.0]]), np.array([[0.0, 1.0, 0.0]]), np.array([1.0, 1.0, 1.0])),  # m = 1
+        (rng.normal(size=(3, 2)), rng.normal(size=(3, 2)), np.zeros(2)),  # x = 0: the derivative is 0
+    ]
+    for m, n in [(2, 3), (4, 2), (5, 5)]:
+        cases.append((rng.normal(size=(m, n)), rng.normal(size=(m, n)), rng.normal(size=n)))
+    return cases
+
+
+register(
+    Exercise(
+        id="notation-ex-correlate",
+        chapter="chapters/foundations/notation",
+        title="Correlation through convolution",
+        name="correlate_full",
+        signature="correlate_full(h, x) -> (h ⋆ x)[n] for n = -(M-1), ..., N-1, shape (M + N - 1,)",
+        reference=lambda h, x: np.correlate(np.asarray(x, dtype=float), np.asarray(h, dtype=float), "full"),
+        cases=_correlate_cases,
+    ),
+    Exercise(
+        id="notation-ex-one-based",
+        chapter="chapters/foundations/notation",
+        title="A formula that counts from 1",
+        name="conv2_one_based",
+        signature="conv2_one_based(A, B) -> the full 2-D convolution C, shape (mA + mB - 1, nA + nB - 1)",
+        reference=lambda A, B: conv2d(A, B, "full"),
+        cases=_conv2_cases,
+    ),
+    Exercise(
+        id="notation-ex-hadamard",
+        chapter="chapters/foundations/notation",
+        title="From a numerator-layout formula to ours",
+        name="hadamard_derivative",
+        signature="hadamard_derivative(A, B, x) -> dy/dx for y = (A x) * (B x) entrywise, denominator layout, shape (n, m)",
+        reference=_hadamard_reference,
+        cases=_hadamard_cases,
     ),
 )

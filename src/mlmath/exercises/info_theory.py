@@ -98,3 +98,35 @@ register(
         cases=_kl_gauss_cases,
     ),
 )
+
+
+def _kl_exp_reference(a, b):
+    """``KL(Exp(a) || Exp(b)) = log(a / b) + b / a - 1`` for rates ``a, b > 0``, entry by entry."""
+    t = np.asarray(b, dtype=float) / np.asarray(a, dtype=float)
+    return t - 1 - np.log(t)
+
+
+def _kl_exp_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (1.0, 1.0),  # p = q: 0
+        (2.0, 1.0),  # log 2 - 1/2
+        (1.0, 2.0),  # 1 - log 2: the divergence is not symmetric
+        (3.0, 3.0 * np.e),  # b / a = e: e - 2
+        (np.array([1.0, 0.5, 4.0]), np.array([1e-6, 50.0, 4.0])),  # far apart both ways, and equal
+    ]
+    for n in (4, 7):
+        cases.append((rng.uniform(0.1, 5.0, size=n), rng.uniform(0.1, 5.0, size=n)))
+    return cases
+
+
+register(
+    Exercise(
+        id="it-ex-kl-exp",
+        chapter=INFO,
+        title="The KL divergence between two exponential distributions",
+        name="kl_exponential",
+        signature="kl_exponential(a, b) -> KL(Exp(a) || Exp(b)) in nats, for rates a, b > 0 (floats or arrays, entry by entry)",
+        reference=_kl_exp_reference,
+        cases=_kl_exp_cases,
+    ),
+)

@@ -87,3 +87,58 @@ register(
         outputs=("x", "lam"),
     ),
 )
+
+
+def _frobenius_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[2.0]]), np.array([[1.0]]), np.array([[3.0]])),  # 2 * 2 * (2 - 3) = -4
+        (np.eye(2), np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 2.0], [3.0, 4.0]])),  # a zero residual
+        (np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]]), np.zeros((2, 1)), np.array([[1.0], [2.0], [3.0]])),
+    ]
+    for m, n, p in [(5, 3, 2), (2, 4, 3), (4, 4, 1), (6, 2, 5)]:
+        cases.append((rng.normal(size=(m, n)), rng.normal(size=(n, p)), rng.normal(size=(m, p))))
+    return cases
+
+
+def _circulant_eig_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([3.0]),),  # a 1 x 1 matrix: its entry
+        (np.array([1.0, 0.0, 0.0, 0.0]),),  # the identity: all ones
+        (np.array([0.0, 1.0, 0.0]),),  # the cyclic shift: the cube roots of unity
+        (np.array([2.0, 1.0, 0.5, 0.5, 1.0]),),  # symmetric: real eigenvalues
+        (np.ones(6),),  # rank one: 6 and five zeros
+    ]
+    for n in (7, 8, 16):
+        cases.append((rng.normal(size=n),))
+    return cases
+
+
+def _circulant_eig_reference(c):
+    """Eigenvalue of the Fourier vector omega_k = (exp(2 pi i k j / n))_j, computed as C omega_k / omega_k (no FFT)."""
+    c = np.asarray(c, dtype=float)
+    n = c.size
+    C = c[(np.arange(n)[:, None] - np.arange(n)[None, :]) % n]
+    omega = np.exp(2j * np.pi * np.outer(np.arange(n), np.arange(n)) / n)  # column k is omega_k
+    return (C @ omega)[0] / omega[0]
+
+
+register(
+    Exercise(
+        id="la-ex-frobenius-grad",
+        chapter=LINALG,
+        title="The gradient of a Frobenius norm",
+        name="frobenius_grad",
+        signature="frobenius_grad(A, X, B) -> d ||A X - B||_F^2 / dX, shaped like X",
+        reference=lambda A, X, B: 2 * A.T @ (A @ X - B),
+        cases=_frobenius_cases,
+    ),
+    Exercise(
+        id="la-ex-circulant-eig",
+        chapter=LINALG,
+        title="The eigenvalues of a circulant matrix",
+        name="circulant_eigenvalues",
+        signature="circulant_eigenvalues(c) -> eigenvalue of each Fourier vector omega_k, k = 0..n-1, complex shape (n,)",
+        reference=_circulant_eig_reference,
+        cases=_circulant_eig_cases,
+    ),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..prob import gaussian_condition, gaussian_logpdf
-from ._checker import Case, Exercise, register  # noqa: F401
+from ._checker import Case, Exercise, register
 
 PROB = "chapters/foundations/probability"
 
@@ -56,6 +56,24 @@ def _condition_first_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _score_reference(x, mu, sigma):
+    """``(d/dmu, d/dsigma) log N(x; mu, sigma^2) = ((x - mu) / sigma^2, ((x - mu)^2 - sigma^2) / sigma^3)``."""
+    r = np.asarray(x, dtype=float) - mu
+    return np.stack([r / sigma**2, (r * r - sigma * sigma) / sigma**3])
+
+
+def _score_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array(0.0), 0.0, 1.0),  # at the mean of a standard Gaussian: (0, -1)
+        (np.array([1.0, -1.0]), 0.0, 1.0),  # one standard deviation away: the sigma-score is 0
+        (np.array([2.0, 2.0, 2.0]), 2.0, 0.5),  # x = mu: (0, -1 / sigma)
+        (np.array([0.0, 0.1]), 0.05, 0.01),  # a narrow Gaussian: large scores
+    ]
+    for shape in ((5,), (2, 3), (4, 4)):
+        cases.append((rng.normal(size=shape) * 3, float(rng.normal()), float(rng.uniform(0.3, 3.0))))
+    return cases
+
+
 register(
     Exercise(
         id="prob-ex-posterior",
@@ -84,5 +102,14 @@ register(
         reference=_condition_first_reference,
         cases=_condition_first_cases,
         outputs=("mean", "cov"),
+    ),
+    Exercise(
+        id="prob-ex-score-gauss",
+        chapter=PROB,
+        title="The score of a Gaussian",
+        name="gaussian_score",
+        signature="gaussian_score(x, mu, sigma) -> (d/dmu, d/dsigma) log N(x; mu, sigma^2), shape (2,) + x.shape",
+        reference=_score_reference,
+        cases=_score_cases,
     ),
 )
