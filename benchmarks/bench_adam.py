@@ -17,9 +17,10 @@ What dominates? One Adam step has to read p, g, m, v and write p, m, v: 7
 arrays of 4 bytes per parameter, 280 MB in all. torch's foreach
 implementation makes 7 full passes over memory (lerp, mul, addcmul, sqrt,
 div, add, addcdiv: 18 array reads and writes, 720 MB, plus a fresh 40 MB
-temporary for the square root); mlmath works block by block on cache-sized
-pieces, so it touches DRAM only for the 7 unavoidable arrays and does its
-12 ufunc passes in cache. The script measures the machine's streaming
+temporary for the square root); mlmath writes the update as the formulas
+(m <- beta1 m + (1 - beta1) g, ...) with whole-array NumPy operations and their
+temporaries: readability first, so it makes more passes than the 7 unavoidable
+ones. The target is to stay within 3x of torch's foreach implementation. The script measures the machine's streaming
 bandwidth (a large in-place ``np.add``), converts each optimizer's time into
 an effective bandwidth, and finally times both on a problem small enough to
 stay in the last-level cache: if the time per parameter hardly changes
@@ -145,7 +146,7 @@ def main() -> int:
     print(line("torch.optim.Adam(foreach=True), 1 thread", t_theirs1))
     print(
         f"ratio of medians mlmath / torch: {med_ours / med_theirs:.2f} ({default_threads} threads), "
-        f"{med_ours / med_theirs1:.2f} (1 thread)   (target: <= 2)"
+        f"{med_ours / med_theirs1:.2f} (1 thread)   (target: <= 3)"
     )
     print(
         f"ratio of best times mlmath / torch: {min(t_ours) / min(t_theirs):.2f} ({default_threads} threads), "
@@ -157,7 +158,7 @@ def main() -> int:
     )
     print(f"an Adam step must move {minimum_bytes / 1e6:.0f} MB: {1e3 * minimum_bytes / best_bw:.1f} ms at the best bandwidth")
     for label, times, moved in (
-        ("mlmath (blocked, 7 array passes)", t_ours, minimum_bytes),
+        ("mlmath (the formulas, whole arrays)", t_ours, minimum_bytes),
         (f"torch foreach, {default_threads} threads ({PASSES_TORCH_FOREACH} passes)", t_theirs, torch_bytes),
         (f"torch foreach, 1 thread ({PASSES_TORCH_FOREACH} passes)", t_theirs1, torch_bytes),
     ):

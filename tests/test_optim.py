@@ -5,9 +5,7 @@ import pytest
 import torch
 from numpy.testing import assert_allclose
 
-from mlmath import optim
 from mlmath.optim import SGD, Adagrad, Adam, RMSprop
-
 
 SHAPES = [(3, 4), (5,), (2, 3, 2)]
 STEPS = 200
@@ -103,8 +101,12 @@ def test_adagrad_iterates_match_torch(kwargs):
     # RMSprop with a tiny eps oscillates chaotically around the minimum (lr / sqrt(v) blows up as g -> 0)
     # and amplifies 1e-16 round-off to 1e-8 within 150 steps in *any* two implementations; eps = 1e-2
     # keeps the map contracting, so the comparison tests the update rule, not the chaos.
-    [(SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)), (RMSprop, dict(lr=0.01, eps=1e-2)),
-     (Adam, dict(lr=0.05)), (Adagrad, dict(lr=0.3))],
+    [
+        (SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+        (RMSprop, dict(lr=0.01, eps=1e-2)),
+        (Adam, dict(lr=0.05)),
+        (Adagrad, dict(lr=0.3)),
+    ],
     ids=lambda v: getattr(v, "__name__", ""),
 )
 def test_iterates_match_torch_on_a_quadratic_with_feedback(cls, kwargs):
@@ -124,13 +126,22 @@ def test_iterates_match_torch_on_a_quadratic_with_feedback(cls, kwargs):
 
 
 @pytest.mark.parametrize("cls, kwargs", [(SGD, dict(lr=0.1, momentum=0.9)), (RMSprop, {}), (Adam, {}), (Adagrad, {})])
-def test_large_parameter_spanning_several_blocks_matches_torch(cls, kwargs):
-    n = 2 * optim._BLOCK + 1234
-    _compare_with_torch(cls, kwargs, shapes=[(n,), (3, 7)], steps=5)
+def test_a_large_parameter_matches_torch(cls, kwargs):
+    _compare_with_torch(cls, kwargs, shapes=[(200_000,), (3, 7)], steps=5)
 
 
-@pytest.mark.parametrize("cls, kwargs", [(SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
-                                         (RMSprop, {}), (Adam, dict(lr=0.01)), (Adagrad, {})])
+@pytest.mark.parametrize("cls", [RMSprop, Adam, Adagrad])
+def test_eps_zero_gives_a_zero_step_for_a_zero_gradient_not_nan(cls):
+    p = np.array([1.0, 2.0])
+    opt = cls(eps=0.0)
+    opt.step([p], [np.array([0.0, 0.5])])
+    assert p[0] == 1.0 and p[1] < 2.0 and np.all(np.isfinite(p))
+
+
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [(SGD, dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)), (RMSprop, {}), (Adam, dict(lr=0.01)), (Adagrad, {})],
+)
 def test_float32_params_stay_float32_and_match_torch_float32(cls, kwargs):
     ours, opt = _compare_with_torch(cls, kwargs, dtype=np.float32, steps=50, rtol=1e-4, atol=1e-5)
     assert all(p.dtype == np.float32 for p in ours)
@@ -280,8 +291,11 @@ def test_trajectory_of_gradient_descent_on_a_quadratic_is_the_matrix_power():
         assert_allclose(xs[t], np.linalg.matrix_power(M, t) @ x0, rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.parametrize("cls, kwargs", [(SGD, dict(lr=0.05, momentum=0.9, nesterov=True)), (Adam, dict(lr=0.05)),
-                                         (RMSprop, dict(lr=0.01, eps=1e-2))], ids=lambda v: getattr(v, "__name__", ""))
+@pytest.mark.parametrize(
+    "cls, kwargs",
+    [(SGD, dict(lr=0.05, momentum=0.9, nesterov=True)), (Adam, dict(lr=0.05)), (RMSprop, dict(lr=0.01, eps=1e-2))],
+    ids=lambda v: getattr(v, "__name__", ""),
+)
 def test_trajectory_matches_a_torch_optimizer_loop(cls, kwargs):
     rng = np.random.default_rng(12)
     B = rng.standard_normal((5, 5))
@@ -301,7 +315,7 @@ def test_trajectory_matches_a_torch_optimizer_loop(cls, kwargs):
 
 def test_trajectory_keeps_float32_and_continues_from_the_optimizer_state():
     opt = SGD(0.1, momentum=0.9)
-    grad = lambda x: 2 * x  # noqa: E731
+    grad = lambda x: 2 * x
     x0 = np.ones(3, dtype=np.float32)
     first = trajectory(opt, grad, x0, 5)
     second = trajectory(opt, grad, first[-1], 5)
@@ -394,13 +408,15 @@ def test_logistic_fisher_equals_the_autograd_hessian_and_the_expected_score_oute
     F = logistic_fisher(X, w)
     # Oracle 1: the Hessian of the mean negative log-likelihood (labels do not matter).
     y = torch.from_numpy(rng.integers(0, 2, 40).astype(float))
-    nll = lambda wt: torch.nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(X) @ wt, y)  # noqa: E731
+    nll = lambda wt: torch.nn.functional.binary_cross_entropy_with_logits(torch.from_numpy(X) @ wt, y)
     H = torch.autograd.functional.hessian(nll, torch.from_numpy(w)).numpy()
     assert_allclose(F, H, rtol=1e-12, atol=1e-14)
     # Oracle 2: E_{y ~ model}[score score^T], the expectation over y in {0, 1} written out.
     s = 1 / (1 + np.exp(-X @ w))
-    expected = sum(np.outer(((yv - s[n]) * X[n]), ((yv - s[n]) * X[n])) * (s[n] if yv else 1 - s[n])
-                   for n in range(40) for yv in (0, 1)) / 40
+    expected = (
+        sum(np.outer(((yv - s[n]) * X[n]), ((yv - s[n]) * X[n])) * (s[n] if yv else 1 - s[n]) for n in range(40) for yv in (0, 1))
+        / 40
+    )
     assert_allclose(F, expected, rtol=1e-12, atol=1e-14)
 
 
@@ -436,8 +452,11 @@ def test_rosenbrock_equals_scipy_and_its_gradient_equals_autograd(d):
     f = torch.sum((a - tt[:, :-1]) ** 2 + b * (tt[:, 1:] - tt[:, :-1] ** 2) ** 2)
     f.backward()
     assert_allclose(rosenbrock_grad(theta, a, b), tt.grad.numpy(), rtol=1e-13, atol=1e-12)
-    assert_allclose(rosenbrock(theta, a, b), torch.sum((a - tt[:, :-1]) ** 2 + b * (tt[:, 1:] - tt[:, :-1] ** 2) ** 2, 1).detach().numpy(),
-                    rtol=1e-14)
+    assert_allclose(
+        rosenbrock(theta, a, b),
+        torch.sum((a - tt[:, :-1]) ** 2 + b * (tt[:, 1:] - tt[:, :-1] ** 2) ** 2, 1).detach().numpy(),
+        rtol=1e-14,
+    )
 
 
 def test_rosenbrock_grad_matches_central_finite_differences_and_vanishes_at_the_minimum():
@@ -456,7 +475,9 @@ def test_rosenbrock_rejects_bad_input():
         rosenbrock([1.0])
     with pytest.raises(ValueError, match="theta"):
         rosenbrock_grad(np.zeros((3, 1)))
-    assert np.isnan(rosenbrock([np.nan, 1.0])) and np.isinf(rosenbrock_grad([np.inf, 1.0])[1])  # propagate, as a diverging run needs
+    assert np.isnan(rosenbrock([np.nan, 1.0])) and np.isinf(
+        rosenbrock_grad([np.inf, 1.0])[1]
+    )  # propagate, as a diverging run needs
     with pytest.raises(ValueError, match="b"):
         rosenbrock([0.0, 0.0], b=np.inf)
 
@@ -489,7 +510,7 @@ def test_heavy_ball_matrix_is_vectorised_over_lam_and_has_the_characteristic_pol
     assert_allclose(np.linalg.det(M), 0.8, rtol=1e-14)
     # stable iff 0 < eta lam < 2 (1 + beta) (Jury): just inside and just outside the edge
     edge = 2 * 1.8 / 0.1
-    radius = lambda lam: np.abs(np.linalg.eigvals(heavy_ball_matrix(0.1, 0.8, lam))).max()  # noqa: E731
+    radius = lambda lam: np.abs(np.linalg.eigvals(heavy_ball_matrix(0.1, 0.8, lam))).max()
     assert radius(edge * 0.999) < 1 < radius(edge * 1.001)
 
 

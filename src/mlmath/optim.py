@@ -2,8 +2,8 @@
 
 Each class mirrors the ``torch.optim`` class of the same name: fed the same
 gradients with the same hyperparameters, the iterates agree to round-off.
-Notation (``g`` the gradient at step ``t = 1, 2, ...``, all operations
-elementwise)::
+The update rules are written as the chapters derive them (``g`` the gradient
+at step ``t = 1, 2, ...``, all operations elementwise)::
 
     SGD       g <- g + wd * p;  b <- mu * b + g  (b_1 = g);
               d = g + mu * b (Nesterov) or b;    p <- p - lr * d
@@ -12,17 +12,17 @@ elementwise)::
               p <- p - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
     Adagrad   s <- s + g^2;  p <- p - lr * g / (sqrt(s) + eps)
 
-``step(params, grads)`` updates the arrays in the list ``params`` *in place*.
-The optimizer keeps its state (``self.state[i]``, named as in torch:
-``momentum_buffer``, ``square_avg``, ``exp_avg``, ``exp_avg_sq``, ``sum``,
-``step``) per position ``i`` in that list, created on the first step; pass the
-parameters in the same order every time.
+``step(params, grads)`` updates the arrays in the list ``params`` *in place*
+(``p -= ...``); the state arrays are updated in place too. The optimizer
+keeps its state (``self.state[i]``, named as in torch: ``momentum_buffer``,
+``square_avg``, ``exp_avg``, ``exp_avg_sq``, ``sum``, ``step``) per position
+``i`` in that list, created on the first step; pass the parameters in the
+same order every time.
 
-The update runs block by block (``_BLOCK`` elements at a time) with in-place
-ufuncs and preallocated scratch space, so a step allocates nothing
-proportional to the parameter size and the working set stays in cache.
-Gradients are not checked for NaN or infinity: as in torch, they propagate
-into the parameters (mixed-precision loss scaling relies on seeing them).
+``eps = 0`` is allowed in RMSprop, Adam and Adagrad: where the denominator
+``sqrt(v) + eps`` is then 0, every gradient so far was 0 and the step is 0
+(torch returns NaN there). Gradients are not checked for NaN or infinity: as
+in torch, they propagate into the parameters.
 
 Helpers for the optimisation chapters: :func:`trajectory` runs an optimizer
 on a gradient function and returns every iterate; :func:`polyak_average`
@@ -37,26 +37,32 @@ import numpy as np
 
 from ._validate import as_float_array, check_int, check_nonempty, check_same_shape, check_scalar
 
-__all__ = ["SGD", "RMSprop", "Adam", "Adagrad", "trajectory", "polyak_average", "natural_gradient", "logistic_fisher"]
-
-_BLOCK = 1 << 16  # elements per block: 256 KiB in float32, small enough for L2
+__all__ = [
+    "SGD",
+    "RMSprop",
+    "Adam",
+    "Adagrad",
+    "trajectory",
+    "polyak_average",
+    "natural_gradient",
+    "logistic_fisher",
+    "rosenbrock",
+    "rosenbrock_grad",
+    "heavy_ball_matrix",
+]
 
 
 class _Optimizer:
-    """Shared bookkeeping: argument checks, lazily created state, blocked updates.
+    """Shared bookkeeping: argument checks and the per-parameter state.
 
-    Subclasses list their per-parameter state arrays in ``_buffers`` and
-    implement ``_coefficients(step)`` (scalars that depend only on the step
-    count) and ``_update(p, g, bufs, s, u, coef, step)``, which updates one
-    block ``p`` in place given the gradient block ``g``, the state blocks
-    ``bufs`` and two scratch blocks ``s``, ``u`` (all 1-D, same length).
+    Subclasses name their state arrays in ``_buffers`` and write the update
+    rule in ``_update(p, g, state)``, which changes ``p`` (and the state) in place.
     """
 
     _buffers: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         self.state: dict[int, dict] = {}
-        self._scratch: dict[np.dtype, np.ndarray] = {}
 
     def step(self, params, grads) -> None:
         """Apply one update to every array in ``params`` (in place) given ``grads``."""
@@ -64,36 +70,10 @@ class _Optimizer:
         for i, (p, _) in enumerate(pairs):  # check everything before touching anything
             self._check_state(i, p)
         for i, (p, g) in enumerate(pairs):
-            state = self.state.get(i)
-            if state is None:
-                state = {"step": 0, **{name: np.zeros(p.shape, dtype=p.dtype) for name in self._buffers}}
-                self.state[i] = state
-            state["step"] += 1
-            self._step_one(p, g, state)
-
-    def _step_one(self, p: np.ndarray, g: np.ndarray, state: dict) -> None:
-        step = state["step"]
-        coef = self._coefficients(step)
-        work = p if p.flags.c_contiguous else np.ascontiguousarray(p)
-        flat_p = work.reshape(-1)
-        flat_g = np.ascontiguousarray(g).reshape(-1)
-        bufs = [state[name].reshape(-1) for name in self._buffers]
-        scratch = self._scratch_for(p.dtype, p.size)
-        for start in range(0, p.size, _BLOCK):
-            block = slice(start, start + _BLOCK)
-            n = min(_BLOCK, p.size - start)
-            self._update(flat_p[block], flat_g[block], [b[block] for b in bufs],
-                         scratch[0, :n], scratch[1, :n], coef, step)
-        if work is not p:  # non-contiguous parameter: write the result back
-            np.copyto(p, work)
-
-    def _scratch_for(self, dtype, size: int) -> np.ndarray:
-        need = min(_BLOCK, max(size, 1))
-        buf = self._scratch.get(dtype)
-        if buf is None or buf.shape[1] < need:
-            buf = np.empty((2, need), dtype=dtype)
-            self._scratch[dtype] = buf
-        return buf
+            if i not in self.state:
+                self.state[i] = {"step": 0, **{name: np.zeros(p.shape, dtype=p.dtype) for name in self._buffers}}
+            self.state[i]["step"] += 1
+            self._update(p, g, self.state[i])
 
     def _check_state(self, i: int, p: np.ndarray) -> None:
         state = self.state.get(i)
@@ -107,10 +87,7 @@ class _Optimizer:
                 f"parameters in the same order every step"
             )
 
-    def _coefficients(self, step: int):
-        return None
-
-    def _update(self, p, g, bufs, s, u, coef, step) -> None:  # pragma: no cover - abstract
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -149,6 +126,12 @@ def _check_nonnegative(value, name: str) -> float:
     return check_scalar(value, name, low=0.0)
 
 
+def _scaled_step(numerator: np.ndarray, second_moment: np.ndarray, eps: float) -> np.ndarray:
+    """``numerator / (sqrt(second_moment) + eps)``, and 0 where that denominator is 0 (``eps = 0``)."""
+    denominator = np.sqrt(second_moment) + eps
+    return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
+
+
 class SGD(_Optimizer):
     """Stochastic gradient descent with optional (Nesterov) momentum and L2 weight decay.
 
@@ -177,41 +160,23 @@ class SGD(_Optimizer):
     def _hyper(self) -> dict:
         return {"lr": self.lr, "momentum": self.momentum, "nesterov": self.nesterov, "weight_decay": self.weight_decay}
 
-    def _update(self, p, g, bufs, s, u, coef, step) -> None:
-        mu, wd = self.momentum, self.weight_decay
-        if wd != 0.0:  # g <- g + wd * p
-            np.multiply(p, wd, out=s)
-            np.add(g, s, out=s)
-            g = s
+    def _update(self, p, g, state) -> None:
+        if self.weight_decay != 0.0:
+            g = g + self.weight_decay * p
         d = g
-        if mu != 0.0:
-            (b,) = bufs
-            np.multiply(b, mu, out=b)  # b starts at 0, so b_1 = g_1 exactly, as torch's clone
-            np.add(b, g, out=b)
-            if self.nesterov:  # d = g + mu * b
-                np.multiply(b, mu, out=u)
-                np.add(g, u, out=u)
-                d = u
-            else:
-                d = b
-        np.multiply(d, self.lr, out=s)  # p <- p - lr * d
-        np.subtract(p, s, out=p)
-
-
-def _rms_step(p, numerator, second_moment, lr, eps, scratch) -> None:
-    """In place: ``p <- p - lr * numerator / (sqrt(second_moment) + eps)``, using ``scratch`` only."""
-    np.sqrt(second_moment, out=scratch)
-    np.add(scratch, eps, out=scratch)
-    np.divide(numerator, scratch, out=scratch)
-    np.multiply(scratch, lr, out=scratch)
-    np.subtract(p, scratch, out=p)
+        if self.momentum != 0.0:
+            b = state["momentum_buffer"]  # starts at 0, so b_1 = g_1 exactly, as torch's clone
+            b *= self.momentum
+            b += g  # b <- momentum * b + g
+            d = g + self.momentum * b if self.nesterov else b
+        p -= self.lr * d
 
 
 class RMSprop(_Optimizer):
     """RMSprop as in torch: ``v <- alpha v + (1 - alpha) g^2``, ``p <- p - lr g / (sqrt(v) + eps)``.
 
-    ``v`` starts at zero and is not bias-corrected; ``eps`` is added *after*
-    the square root.
+    ``alpha`` is the smoothing constant (the book calls it rho); ``v`` starts at
+    zero and is not bias-corrected; ``eps`` is added *after* the square root.
     """
 
     _buffers = ("square_avg",)
@@ -225,13 +190,11 @@ class RMSprop(_Optimizer):
     def _hyper(self) -> dict:
         return {"lr": self.lr, "alpha": self.alpha, "eps": self.eps}
 
-    def _update(self, p, g, bufs, s, u, coef, step) -> None:
-        (v,) = bufs
-        np.multiply(v, self.alpha, out=v)  # v <- alpha v + (1 - alpha) g^2
-        np.multiply(g, g, out=s)
-        np.multiply(s, 1.0 - self.alpha, out=s)
-        np.add(v, s, out=v)
-        _rms_step(p, g, v, self.lr, self.eps, s)  # p <- p - lr g / (sqrt(v) + eps)
+    def _update(self, p, g, state) -> None:
+        v = state["square_avg"]
+        v *= self.alpha
+        v += (1 - self.alpha) * g * g  # v <- alpha v + (1 - alpha) g^2
+        p -= self.lr * _scaled_step(g, v, self.eps)  # p <- p - lr g / (sqrt(v) + eps)
 
 
 class Adam(_Optimizer):
@@ -242,11 +205,6 @@ class Adam(_Optimizer):
         m <- beta1 m + (1 - beta1) g,      v <- beta2 v + (1 - beta2) g^2
         m_hat = m / (1 - beta1^t),         v_hat = v / (1 - beta2^t)
         p <- p - lr m_hat / (sqrt(v_hat) + eps)
-
-    The code uses the paper's equivalent form
-    ``p <- p - lr_t m / (sqrt(v) + eps_t)`` with
-    ``lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t)`` and
-    ``eps_t = eps sqrt(1 - beta2^t)``, which saves one pass over the data.
     """
 
     _buffers = ("exp_avg", "exp_avg_sq")
@@ -265,23 +223,16 @@ class Adam(_Optimizer):
     def _hyper(self) -> dict:
         return {"lr": self.lr, "betas": self.betas, "eps": self.eps}
 
-    def _coefficients(self, step: int):
+    def _update(self, p, g, state) -> None:
         beta1, beta2 = self.betas
-        sqrt_bc2 = (1.0 - beta2**step) ** 0.5
-        return self.lr * sqrt_bc2 / (1.0 - beta1**step), self.eps * sqrt_bc2
-
-    def _update(self, p, g, bufs, s, u, coef, step) -> None:
-        m, v = bufs
-        beta1, beta2 = self.betas
-        lr_t, eps_t = coef
-        np.subtract(g, m, out=s)  # m <- m + (1 - beta1)(g - m)
-        np.multiply(s, 1.0 - beta1, out=s)
-        np.add(m, s, out=m)
-        np.multiply(v, beta2, out=v)  # v <- beta2 v + (1 - beta2) g^2
-        np.multiply(g, g, out=s)
-        np.multiply(s, 1.0 - beta2, out=s)
-        np.add(v, s, out=v)
-        _rms_step(p, m, v, lr_t, eps_t, s)  # p <- p - lr_t m / (sqrt(v) + eps_t)
+        m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
+        m *= beta1
+        m += (1 - beta1) * g  # m <- beta1 m + (1 - beta1) g
+        v *= beta2
+        v += (1 - beta2) * g * g  # v <- beta2 v + (1 - beta2) g^2
+        m_hat = m / (1 - beta1**t)
+        v_hat = v / (1 - beta2**t)
+        p -= self.lr * _scaled_step(m_hat, v_hat, self.eps)  # p <- p - lr m_hat / (sqrt(v_hat) + eps)
 
 
 class Adagrad(_Optimizer):
@@ -301,11 +252,10 @@ class Adagrad(_Optimizer):
     def _hyper(self) -> dict:
         return {"lr": self.lr, "eps": self.eps}
 
-    def _update(self, p, g, bufs, s, u, coef, step) -> None:
-        (acc,) = bufs
-        np.multiply(g, g, out=s)  # s <- s + g^2
-        np.add(acc, s, out=acc)
-        _rms_step(p, g, acc, self.lr, self.eps, s)  # p <- p - lr g / (sqrt(s) + eps)
+    def _update(self, p, g, state) -> None:
+        s = state["sum"]
+        s += g * g  # s <- s + g^2
+        p -= self.lr * _scaled_step(g, s, self.eps)  # p <- p - lr g / (sqrt(s) + eps)
 
 
 # ---------------------------------------------------------------- helpers for the chapters
