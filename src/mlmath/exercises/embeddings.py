@@ -76,6 +76,57 @@ def _cosine_reference(za, zb, temperature):
     return float(loss), dza, dzb
 
 
+def _pair_optimum_reference(A, B):
+    """``min_x A [-log sigma(x)] + B [-log sigma(-x)] = A log(1 + B/A) + B log(1 + A/B)`` for ``A, B > 0``, elementwise."""
+    A, B = np.asarray(A, dtype=float), np.asarray(B, dtype=float)
+    return A * np.log1p(B / A) + B * np.log1p(A / B)
+
+
+def _pair_optimum_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array(1.0), np.array(1.0)),  # 2 log 2
+        (np.array([3.0, 1.0]), np.array([1.0, 3.0])),  # symmetric in A and B
+        (np.array([100.0, 0.1]), np.array([0.1, 100.0])),  # lopsided counts
+        (np.array([2.0, 2.0, 2.0]), np.array([0.5, 2.0, 8.0])),
+        (np.full(4, 7.0), np.full(4, 7.0)),  # scales linearly: 7 * 2 log 2
+    ]
+    for shape in [(6,), (3, 4)]:
+        cases.append((rng.uniform(0.1, 50.0, size=shape), rng.uniform(0.1, 50.0, size=shape)))
+    return cases
+
+
+def _queue_reference(za, zb, queue, temperature):
+    """InfoNCE with the rows of ``queue`` as extra negatives of every row (constants: no gradient)."""
+    za, zb, queue = (np.asarray(z, dtype=float) for z in (za, zb, queue))
+    n = za.shape[0]
+    candidates = np.vstack([zb, queue])
+    logits = za @ candidates.T / temperature
+    top = logits.max(axis=1, keepdims=True)
+    log_p = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+    loss = -np.mean(log_p[np.arange(n), np.arange(n)])
+    G = np.exp(log_p)
+    G[np.arange(n), np.arange(n)] -= 1.0
+    G /= n * temperature
+    return float(loss), G @ candidates, G[:, :n].T @ za
+
+
+def _queue_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[1.0]]), np.array([[1.0]]), np.zeros((0, 1)), 1.0),  # no negatives at all: loss 0
+        (np.array([[1.0, 0.0]]), np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), 0.5),  # one row, one queued negative
+        (np.eye(2), np.eye(2), np.zeros((0, 2)), 0.5),  # an empty queue: plain InfoNCE
+        (
+            np.array([[3.0, 0.0], [0.0, 3.0]]),
+            np.array([[3.0, 0.0], [0.0, 3.0]]),
+            np.array([[-3.0, 0.0], [3.0, 3.0]]),
+            0.01,
+        ),  # logits up to 1800
+    ]
+    for n, m, d, tau in ((2, 3, 3, 1.0), (4, 8, 2, 0.2), (8, 16, 5, 0.07)):
+        cases.append((rng.normal(size=(n, d)), rng.normal(size=(n, d)), rng.normal(size=(m, d)), tau))
+    return cases
+
+
 register(
     Exercise(
         id="we-ex-sgns-grad",
@@ -114,6 +165,25 @@ register(
         signature="cosine_info_nce(za, zb, temperature) -> (loss, dza, dzb) with logits cos(za_i, zb_j) / temperature",
         reference=_cosine_reference,
         cases=_pair_cases,
+        outputs=("loss", "dza", "dzb"),
+    ),
+    Exercise(
+        id="we-ex-pair-optimum",
+        chapter=WE,
+        title="The loss at the optimum of one pair",
+        name="pair_min_loss",
+        signature="pair_min_loss(A, B) -> min over x of A [-log sigma(x)] + B [-log sigma(-x)], elementwise for A, B > 0",
+        reference=_pair_optimum_reference,
+        cases=_pair_optimum_cases,
+    ),
+    Exercise(
+        id="cl-ex-queue",
+        chapter=CL,
+        title="InfoNCE with a queue of extra negatives",
+        name="queue_info_nce",
+        signature="queue_info_nce(za, zb, queue, temperature) -> (loss, dza, dzb); logits [za zb^T, za queue^T] / temperature, target i in row i",
+        reference=_queue_reference,
+        cases=_queue_cases,
         outputs=("loss", "dza", "dzb"),
     ),
 )

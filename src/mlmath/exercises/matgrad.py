@@ -65,6 +65,24 @@ def _nuclear_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _trace_inverse_grad_reference(A):
+    A_inv = np.linalg.inv(A)
+    return -(A_inv @ A_inv).T
+
+
+def _trace_inverse_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[2.0]]),),  # d(1/a)/da = -1/a^2
+        (np.array([[-0.5]]),),
+        (np.diag([1.0, 2.0, 4.0]),),
+        (np.array([[1.0, 2.0], [0.0, 1.0]]),),  # triangular, non-symmetric: the transpose matters
+        (np.array([[0.0, -1.0], [1.0, 0.0]]),),  # a rotation: A^{-2} = -I
+    ]
+    for n in (3, 4, 6):
+        cases.append((rng.normal(size=(n, n)) + 3 * np.eye(n),))
+    return cases
+
+
 register(
     Exercise(
         id="mf-ex-inverse",
@@ -100,5 +118,16 @@ register(
         cases=_nuclear_cases,
         rtol=1e-7,
         atol=1e-9,
+    ),
+    Exercise(
+        id="mf-ex-trace-inverse",
+        chapter=CHAPTER,
+        title="The gradient of the trace of the inverse",
+        name="trace_inverse_grad",
+        signature="trace_inverse_grad(A) -> d tr(A^{-1}) / dA for an invertible A (n, n), shape (n, n)",
+        reference=_trace_inverse_grad_reference,
+        cases=_trace_inverse_cases,
+        rtol=1e-7,
+        atol=1e-10,
     ),
 )

@@ -79,6 +79,29 @@ def _log_sinkhorn_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+# --- two points and two points ------------------------------------------------------------------
+
+
+def _two_point_plan_reference(c, reg):
+    """The entropic plan for ``a = b = (1/2, 1/2)``, ``C = [[0, c], [c, 0]]``: ``P_12 = 1 / (2 (1 + e^{c/reg}))``."""
+    off = 0.5 / (1.0 + np.exp(np.clip(c / reg, -700.0, 700.0)))
+    return np.array([[0.5 - off, off], [off, 0.5 - off]])
+
+
+def _two_point_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (0.0, 1.0),  # free transport: the independent plan, 1/4 everywhere
+        (1.0, 1.0),
+        (1.0, 0.01),  # c / reg = 100: almost the identity plan
+        (2.0, 1e-3),  # c / reg = 2000: exp overflows in the naive form
+        (1.0, 100.0),  # a huge regulariser: almost independent
+        (-1.0, 0.5),  # a negative cost favours moving
+    ]
+    for _ in range(3):
+        cases.append((float(rng.uniform(0.0, 3.0)), float(rng.uniform(0.05, 2.0))))
+    return cases
+
+
 register(
     Exercise(
         id="ot-ex-kl-project",
@@ -108,5 +131,15 @@ register(
         cases=_log_sinkhorn_cases,
         rtol=1e-6,
         atol=1e-9,
+    ),
+    Exercise(
+        id="ot-ex-two-points",
+        chapter=OT,
+        title="Entropic transport between two points",
+        name="two_point_plan",
+        signature="two_point_plan(c, reg) -> the entropic plan (2, 2) for a = b = (1/2, 1/2) and C = [[0, c], [c, 0]]",
+        reference=_two_point_plan_reference,
+        cases=_two_point_cases,
+        atol=1e-12,
     ),
 )

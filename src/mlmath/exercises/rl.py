@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rl import bandit_optimal_baseline, bandit_policy_gradient
+from ..rl import bandit_gradient_variance, bandit_optimal_baseline, bandit_policy_gradient
 from ._checker import Case, Exercise, register
 
 PG = "chapters/more/policy_gradients"
@@ -57,7 +57,34 @@ def _episode_cases(rng: np.random.Generator) -> list[Case]:
         (np.array([[0.0, 1.0], [2.0, -1.0]]), np.array([0, 0, 1]), np.array([1, 1, 0]), np.array([-1.0, 0.0, 2.0]), 0.9),
     ]
     for s, a, T in ((3, 2, 5), (4, 4, 8), (6, 3, 20)):
-        cases.append((rng.normal(size=(s, a)), rng.integers(s, size=T), rng.integers(a, size=T), rng.normal(size=T), float(rng.uniform(0.5, 1.0))))
+        cases.append(
+            (
+                rng.normal(size=(s, a)),
+                rng.integers(s, size=T),
+                rng.integers(a, size=T),
+                rng.normal(size=T),
+                float(rng.uniform(0.5, 1.0)),
+            )
+        )
+    return cases
+
+
+def _two_arm_variance_reference(p, r1, r2, b):
+    """The total variance of ``(r_a - b)(e_a - pi)`` for ``pi = (p, 1 - p)``, from the general formula of the library."""
+    return bandit_gradient_variance(np.log([p, 1.0 - p]), np.array([r1, r2]), baseline=b)
+
+
+def _two_arm_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (0.5, 1.0, 0.0, 0.0),
+        (0.5, 1.0, 1.0, 1.0),  # equal rewards, baseline equal to them: zero
+        (0.2, 1.0, 0.0, 0.2),  # b = (1 - p) r1 + p r2 = 0.8 would give zero; b = J = 0.2 does not
+        (0.2, 1.0, 0.0, 0.8),
+        (0.99, -3.0, 2.0, 0.0),  # an almost deterministic policy
+        (0.01, 5.0, 5.0, -1.0),
+    ]
+    for _ in range(3):
+        cases.append((float(rng.uniform(0.05, 0.95)), float(rng.normal()), float(rng.normal()), float(rng.normal())))
     return cases
 
 
@@ -88,5 +115,15 @@ register(
         signature="episode_gradient(theta, states, actions, rewards, gamma) -> sum_t gamma^t G_t grad log pi(a_t|s_t), shape (S, A)",
         reference=_episode_gradient_reference,
         cases=_episode_cases,
+    ),
+    Exercise(
+        id="pg-ex-two-arms",
+        chapter=PG,
+        title="The variance of REINFORCE on two arms",
+        name="two_arm_variance",
+        signature="two_arm_variance(p, r1, r2, b) -> E||g - grad J||^2 for g = (r_a - b)(e_a - pi), pi = (p, 1 - p), exact rewards (a float)",
+        reference=_two_arm_variance_reference,
+        cases=_two_arm_cases,
+        atol=1e-12,
     ),
 )

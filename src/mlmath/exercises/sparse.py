@@ -65,6 +65,25 @@ def _ista_step_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _orthonormal_reference(A, y, lam):
+    return soft_threshold(A.T @ y, lam)
+
+
+def _orthonormal_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[1.0]]), np.array([3.0]), 1.0),  # S_1(3) = 2
+        (np.array([[-1.0]]), np.array([3.0]), 1.0),  # the sign of the column matters
+        (np.array([[1.0]]), np.array([0.5]), 1.0),  # below the threshold: 0
+        (np.eye(3), np.array([2.0, -0.2, -5.0]), 0.0),  # lam = 0: least squares
+        (np.array([[0.6, 0.8], [0.8, -0.6]]), np.array([1.0, 2.0]), 0.3),
+        (np.array([[1.0], [0.0], [0.0]]), np.array([1.0, 5.0, -5.0]), 0.5),  # tall: y is not in the range of A
+    ]
+    for m, n in [(5, 3), (8, 8), (20, 6)]:
+        Q, _ = np.linalg.qr(rng.normal(size=(m, n)))
+        cases.append((Q, rng.normal(size=m) * 2, float(rng.uniform(0.1, 1.0))))
+    return cases
+
+
 register(
     Exercise(
         id="sc-ex-soft-threshold-grad",
@@ -93,5 +112,14 @@ register(
         signature="ista_step(A, y, lam, x) -> S_{lam/L}(x - A^T (A x - y) / L) with L = ||A||_2^2, shape (n,)",
         reference=_ista_step_reference,
         cases=_ista_step_cases,
+    ),
+    Exercise(
+        id="sc-ex-orthonormal",
+        chapter=CHAPTER,
+        title="The LASSO with orthonormal columns",
+        name="lasso_orthonormal",
+        signature="lasso_orthonormal(A, y, lam) -> the LASSO minimiser (n,) for A (m, n) with orthonormal columns (A^T A = I)",
+        reference=_orthonormal_reference,
+        cases=_orthonormal_cases,
     ),
 )
