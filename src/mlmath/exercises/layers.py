@@ -7,6 +7,8 @@ import numpy as np
 from ..layers import (
     attention_backward,
     attention_forward,
+    avgpool2d_backward,
+    avgpool2d_forward,
     batchnorm_backward,
     batchnorm_forward,
     conv2d_backward,
@@ -21,12 +23,15 @@ from ..layers import (
     log_softmax,
     maxpool2d_backward,
     maxpool2d_forward,
+    relu_backward,
+    relu_forward,
     sigmoid_forward,
     softmax,
+    softmax_cross_entropy,
     softmax_jacobian,
     softplus_forward,
 )
-from ..optim import SGD
+from ..optim import SGD, Adam
 from ._checker import Case, Exercise, register
 
 
@@ -39,7 +44,13 @@ def _soft_target_cases(rng: np.random.Generator) -> list[Case]:
 
 
 def _hessian_cases(rng: np.random.Generator) -> list[Case]:
-    return [(np.array([0.0]),), (np.array([1.0, -1.0]),), (rng.normal(size=4),), (rng.normal(size=7) * 5,), (np.array([500.0, 0.0, -500.0]),)]
+    return [
+        (np.array([0.0]),),
+        (np.array([1.0, -1.0]),),
+        (rng.normal(size=4),),
+        (rng.normal(size=7) * 5,),
+        (np.array([500.0, 0.0, -500.0]),),
+    ]
 
 
 def _temperature_cases(rng: np.random.Generator) -> list[Case]:
@@ -183,7 +194,10 @@ def _column_input_grad_reference(W, g):
 
 
 def _column_cases(rng: np.random.Generator) -> list[Case]:
-    cases: list[Case] = [(np.array([[2.0]]), np.array([3.0])), (np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), np.array([1.0, -1.0]))]
+    cases: list[Case] = [
+        (np.array([[2.0]]), np.array([3.0])),
+        (np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), np.array([1.0, -1.0])),
+    ]
     for d_out, d_in in [(3, 5), (5, 3), (4, 4), (1, 6), (6, 1)]:
         cases.append((rng.normal(size=(d_out, d_in)), rng.normal(size=d_out)))
     return cases
@@ -260,7 +274,14 @@ def _sgd_step_reference(W, grad, lr, lam):
 
 def _sgd_step_cases(rng: np.random.Generator) -> list[Case]:
     cases: list[Case] = [(np.array([1.0]), np.array([2.0]), 0.1, 0.5)]
-    for shape, lr, lam in [((3, 4), 0.1, 0.0), ((3, 4), 0.0, 0.05), ((3, 4), 0.1, 0.05), ((2, 3, 2), 0.01, 1.0), ((5,), 1.0, 0.2), ((4, 4), 0.5, 3.0)]:
+    for shape, lr, lam in [
+        ((3, 4), 0.1, 0.0),
+        ((3, 4), 0.0, 0.05),
+        ((3, 4), 0.1, 0.05),
+        ((2, 3, 2), 0.01, 1.0),
+        ((5,), 1.0, 0.2),
+        ((4, 4), 0.5, 3.0),
+    ]:
         cases.append((rng.normal(size=shape), rng.normal(size=shape), lr, lam))
     return cases
 
@@ -444,7 +465,10 @@ def _global_avgpool_reference(g, x_shape):
 
 
 def _global_avgpool_cases(rng: np.random.Generator) -> list[Case]:
-    return [(rng.normal(size=x_shape[:2] + (1, 1)), x_shape) for x_shape in [(1, 1, 1, 1), (1, 1, 2, 2), (1, 2, 3, 1), (2, 3, 5, 5), (3, 2, 4, 7), (1, 4, 6, 3), (2, 1, 8, 8)]]
+    return [
+        (rng.normal(size=x_shape[:2] + (1, 1)), x_shape)
+        for x_shape in [(1, 1, 1, 1), (1, 1, 2, 2), (1, 2, 3, 1), (2, 3, 5, 5), (3, 2, 4, 7), (1, 4, 6, 3), (2, 1, 8, 8)]
+    ]
 
 
 def _layernorm_reference(dy, x, gamma, eps):
@@ -455,7 +479,16 @@ def _layernorm_reference(dy, x, gamma, eps):
 def _layernorm_cases(rng: np.random.Generator) -> list[Case]:
     """1-D, 2-D, 3-D and 4-D x, D = 1 (where xhat = 0), a constant row, another eps."""
     cases: list[Case] = []
-    for shape, eps in [((1,), 1e-5), ((6,), 1e-5), ((5, 1), 1e-5), ((4, 6), 1e-5), ((2, 3, 6), 1e-5), ((3, 4), 1e-3), ((2, 2, 2, 3), 1e-5), ((3, 8), 1e-5)]:
+    for shape, eps in [
+        ((1,), 1e-5),
+        ((6,), 1e-5),
+        ((5, 1), 1e-5),
+        ((4, 6), 1e-5),
+        ((2, 3, 6), 1e-5),
+        ((3, 4), 1e-3),
+        ((2, 2, 2, 3), 1e-5),
+        ((3, 8), 1e-5),
+    ]:
         x = rng.normal(size=shape) * (10.0 if shape == (3, 8) else 1.0)
         if shape == (4, 6):
             x[1] = 2.5  # a constant row: xhat = 0 there
@@ -466,8 +499,8 @@ def _layernorm_cases(rng: np.random.Generator) -> list[Case]:
 def _spatial_batchnorm_reference(x, gamma, beta, dy):
     """``(y, dx, dgamma, dbeta)`` of batch norm over ``(N, H, W)``: ``batchnorm_forward``/``_backward`` on an ``(NHW, C)`` matrix."""
     n, c, h, w = np.shape(x)
-    to_mat = lambda a: np.transpose(a, (0, 2, 3, 1)).reshape(-1, c)  # noqa: E731
-    from_mat = lambda a: a.reshape(n, h, w, c).transpose(0, 3, 1, 2)  # noqa: E731
+    to_mat = lambda a: np.transpose(a, (0, 2, 3, 1)).reshape(-1, c)
+    from_mat = lambda a: a.reshape(n, h, w, c).transpose(0, 3, 1, 2)
     y, cache = batchnorm_forward(to_mat(x), gamma, beta)
     dx, dgamma, dbeta = batchnorm_backward(to_mat(dy), cache)
     return from_mat(y), from_mat(dx), dgamma, dbeta
@@ -513,7 +546,7 @@ def _attention_cases(rng: np.random.Generator) -> list[Case]:
 
 def _self_attention_reference(G, X, Wq, Wk, Wv, mask):
     """``(dL/dX, dL/dW_Q)``: ``attention_backward`` through three bias-free ``linear_forward`` projections."""
-    zeros = lambda W: np.zeros(np.shape(W)[0])  # noqa: E731
+    zeros = lambda W: np.zeros(np.shape(W)[0])
     (Q, cq), (K, ck), (V, cv) = (linear_forward(X, W, zeros(W)) for W in (Wq, Wk, Wv))
     dQ, dK, dV = attention_backward(G, attention_forward(Q, K, V, mask)[1])
     dX_q, dWq, _ = linear_backward(dQ, cq)
@@ -524,7 +557,14 @@ def _self_attention_reference(G, X, Wq, Wk, Wv, mask):
 
 def _self_attention_cases(rng: np.random.Generator) -> list[Case]:
     cases: list[Case] = []
-    for L, m, d, dv, causal in [(1, 1, 1, 1, False), (2, 3, 2, 1, False), (3, 2, 4, 2, True), (6, 5, 4, 4, True), (5, 4, 3, 6, False), (8, 3, 2, 5, True)]:
+    for L, m, d, dv, causal in [
+        (1, 1, 1, 1, False),
+        (2, 3, 2, 1, False),
+        (3, 2, 4, 2, True),
+        (6, 5, 4, 4, True),
+        (5, 4, 3, 6, False),
+        (8, 3, 2, 5, True),
+    ]:
         Wq, Wk, Wv = rng.normal(size=(d, m)), rng.normal(size=(d, m)), rng.normal(size=(dv, m))
         mask = np.tril(np.ones((L, L), dtype=bool)) if causal else None
         cases.append((rng.normal(size=(L, dv)), rng.normal(size=(L, m)), Wq, Wk, Wv, mask))
@@ -648,5 +688,710 @@ register(
         reference=_block_reference,
         cases=_block_cases,
         outputs=("dx", "dw", "db"),
+    ),
+)
+
+
+# --- further exercises of the part, chapter by chapter ---------------------------------------
+
+
+def _binary_margin_reference(m):
+    """``dL/dm = -sigmoid(-m)`` for the two-class loss ``L(m) = log(1 + exp(-m))`` of the margin ``m``."""
+    return -sigmoid_forward(-np.asarray(m, dtype=float))[0]
+
+
+def _binary_margin_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        (np.array(0.0),),
+        (np.array([-800.0, 800.0]),),
+        (np.array([1e-12, -1e-12, 40.0, -40.0]),),
+        (np.linspace(-30.0, 30.0, 13),),
+        (rng.normal(size=(3, 4)) * 5,),
+        (rng.normal(size=(2, 3, 2)) * 50,),
+    ]
+
+
+def _smoothing_margin_reference(alpha, K):
+    """``log(q_y / q_k) = log(1 + K (1 - alpha) / alpha)`` for the smoothed target ``(1 - alpha) e_y + alpha / K``."""
+    alpha = np.asarray(alpha, dtype=float)
+    return np.log1p(K * (1 - alpha) / alpha)
+
+
+def _smoothing_margin_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        (1.0, 2),  # the uniform target: margin 0
+        (0.1, 10),
+        (0.5, 3),
+        (1e-6, 1000),  # almost no smoothing: a large margin
+        (np.array([0.05, 0.1, 0.2, 0.5, 0.9]), 10),
+        (np.sort(rng.uniform(0.01, 0.99, size=9)), 100),
+    ]
+
+
+def _batch_nll_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[0.0]]), np.array([0])),  # one class: loss 0, gradient 0
+        (np.array([[1.0, 2.0, 3.0]]), np.array([2])),
+        (np.zeros((3, 4)), np.array([0, 1, 3])),  # uniform: loss log 4
+        (np.array([[1000.0, -1000.0], [0.0, 1e4]]), np.array([1, 1])),  # overflow if exponentiated literally
+    ]
+    for n, k, scale in [(4, 5, 1.0), (6, 3, 1e3), (10, 10, 5.0)]:
+        cases.append((rng.normal(size=(n, k)) * scale, rng.integers(0, k, size=n)))
+    return cases
+
+
+def _elu(x):
+    x = np.asarray(x, dtype=float)
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0.0)))
+
+
+def _elu_grad_reference(dy, x):
+    """``dy * ELU'(x)``: 1 for ``x > 0``, ``exp(x) = ELU(x) + 1`` otherwise (alpha = 1)."""
+    x = np.asarray(x, dtype=float)
+    return np.asarray(dy, dtype=float) * np.where(x > 0, 1.0, np.exp(np.minimum(x, 0.0)))
+
+
+def _elu_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        (np.array(1.0), np.array(0.0)),
+        (np.ones(3), np.array([-1.0, 0.0, 1.0])),
+        (rng.normal(size=5), np.array([-800.0, -40.0, 0.0, 40.0, 800.0])),
+        (rng.normal(size=20), np.linspace(-5.0, 5.0, 20)),
+        (rng.normal(size=(3, 4)), rng.normal(size=(3, 4)) * 3),
+        (rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 3, 4))),
+    ]
+
+
+def _gelu_tanh_grad_reference(x):
+    """Derivative of ``x (1 + tanh(c (x + a x^3))) / 2`` with ``c = sqrt(2 / pi)``, ``a = 0.044715``."""
+    x = np.asarray(x, dtype=float)
+    c, a = np.sqrt(2 / np.pi), 0.044715
+    t = np.tanh(c * (x + a * x**3))
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * a * x * x)
+
+
+def _gelu_tanh_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        (np.array(0.0),),
+        (np.array([-1.0, 1.0]),),
+        (np.array([-40.0, 40.0]),),
+        (np.linspace(-5.0, 5.0, 41),),
+        (rng.normal(size=(3, 4)) * 2,),
+        (rng.normal(size=(2, 2, 5)),),
+    ]
+
+
+def _least_squares_reference(X, W, b, T):
+    """``(dL/dW, dL/db)`` of ``L = ||X W^T + b - T||_F^2 / (2N)``: ``linear_backward`` of ``G = (Y - T) / N``."""
+    Y, cache = linear_forward(X, W, b)
+    _, dW, db = linear_backward((Y - T) / X.shape[0], cache)
+    return dW, db
+
+
+def _least_squares_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [(np.array([[2.0]]), np.array([[1.0]]), np.array([0.5]), np.array([[3.0]]))]
+    for n, d_in, d_out in [(1, 3, 2), (4, 2, 3), (5, 1, 1), (8, 4, 2), (20, 3, 3)]:
+        cases.append(
+            (rng.normal(size=(n, d_in)), rng.normal(size=(d_out, d_in)), rng.normal(size=d_out), rng.normal(size=(n, d_out)))
+        )
+    return cases
+
+
+def _weight_jacobian_reference(X, d_out):
+    """``J[n, j, k, i] = dY[n, j] / dW[k, i] = delta_jk X[n, i]`` for ``Y = X W^T + b``."""
+    return np.einsum("jk,ni->njki", np.eye(int(d_out)), np.asarray(X, dtype=float))
+
+
+def _weight_jacobian_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [(np.array([[2.0]]), 1)]
+    for n, d_in, d_out in [(1, 3, 2), (2, 2, 3), (4, 3, 2), (3, 5, 1), (5, 4, 4)]:
+        cases.append((rng.normal(size=(n, d_in)), d_out))
+    return cases
+
+
+register(
+    Exercise(
+        id="ex-softmax-binary",
+        chapter="chapters/layers/softmax",
+        title="Two classes: the sigmoid",
+        name="binary_margin_grad",
+        signature="binary_margin_grad(m) -> dL/dm entrywise for L(m) = -log p_y, m = z_y - z_other the margin, shaped like m",
+        reference=_binary_margin_reference,
+        cases=_binary_margin_cases,
+    ),
+    Exercise(
+        id="ex-softmax-smoothing",
+        chapter="chapters/layers/softmax",
+        title="How confident label smoothing lets a model be",
+        name="smoothing_margin",
+        signature="smoothing_margin(alpha, K) -> the optimal logit margin z_y - z_k (k != y) under label smoothing alpha with K classes",
+        reference=_smoothing_margin_reference,
+        cases=_smoothing_margin_cases,
+    ),
+    Exercise(
+        id="ex-softmax-batch",
+        chapter="chapters/layers/softmax",
+        title="The batch loss and its gradient",
+        name="batch_nll",
+        signature="batch_nll(Z, y) -> (mean loss, dL/dZ (N, K)) for logits Z (N, K) and integer labels y (N,)",
+        reference=lambda Z, y: softmax_cross_entropy(Z, y),
+        cases=_batch_nll_cases,
+        outputs=("loss", "dZ"),
+    ),
+    Exercise(
+        id="act-ex-elu",
+        chapter=ACT,
+        title="ELU backward",
+        name="elu_grad",
+        signature="elu_grad(dy, x) -> dL/dx = dy * ELU'(x) (alpha = 1), shaped like x",
+        reference=_elu_grad_reference,
+        cases=_elu_cases,
+        forward=_elu,
+    ),
+    Exercise(
+        id="act-ex-gelu-tanh",
+        chapter=ACT,
+        title="The derivative of the tanh approximation of GELU",
+        name="gelu_tanh_grad",
+        signature="gelu_tanh_grad(x) -> d/dx [x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2] entrywise, shaped like x",
+        reference=_gelu_tanh_grad_reference,
+        cases=_gelu_tanh_cases,
+    ),
+    Exercise(
+        id="fc-ex-least-squares",
+        chapter=LIN,
+        title="Least squares through the layer",
+        name="least_squares_grads",
+        signature="least_squares_grads(X, W, b, T) -> (dL/dW, dL/db) for L = ||X W^T + b - T||_F^2 / (2N)",
+        reference=_least_squares_reference,
+        cases=_least_squares_cases,
+        outputs=("dW", "db"),
+    ),
+    Exercise(
+        id="fc-ex-jacobian",
+        chapter=LIN,
+        title="The full Jacobian, and why nobody forms it",
+        name="linear_weight_jacobian",
+        signature="linear_weight_jacobian(X, d_out) -> J (N, d_out, d_out, d_in) with J[n, j, k, i] = dY[n, j] / dW[k, i]",
+        reference=_weight_jacobian_reference,
+        cases=_weight_jacobian_cases,
+    ),
+)
+
+
+def _receptive_field_reference(kernels, strides):
+    """Side of the input window one output pixel of a stack of convolutions depends on: ``1 + sum_l (K_l - 1) prod_{m<l} s_m``."""
+    size, jump = 1, 1
+    for k, s in zip(kernels, strides):
+        size += (k - 1) * jump
+        jump *= s
+    return float(size)
+
+
+def _receptive_field_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        ([1], [1]),
+        ([3], [1]),
+        ([3], [2]),  # the stride of the last layer does not matter
+        ([3, 3], [1, 1]),
+        ([2, 2, 2], [2, 2, 2]),
+        ([5, 3], [1, 3]),
+        ([7, 3, 3, 3], [2, 2, 1, 1]),
+        ([3, 3, 3, 3, 3], [1, 2, 1, 2, 1]),
+    ]
+
+
+def _depthwise_reference(dy, x, w, stride, padding):
+    """``(dx, dw)`` of a depthwise convolution (``groups = C``), one ``conv2d_backward`` per channel."""
+    dx, dw = np.zeros(np.shape(x)), np.zeros(np.shape(w))
+    for c in range(np.shape(x)[1]):
+        _, cache = conv2d_forward(x[:, c : c + 1], w[c : c + 1], np.zeros(1), stride=stride, padding=padding)
+        dx[:, c : c + 1], dw[c : c + 1], _ = conv2d_backward(dy[:, c : c + 1], cache)
+    return dx, dw
+
+
+def _depthwise_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = []
+    for x_shape, k_shape, s, p in [
+        ((1, 1, 1, 1), (1, 1), 1, 0),
+        ((1, 2, 3, 3), (2, 2), 1, 0),
+        ((2, 3, 5, 4), (3, 3), 1, 1),
+        ((1, 4, 7, 6), (3, 2), 2, 1),
+        ((2, 2, 8, 8), (1, 1), 3, 0),
+        ((1, 3, 9, 7), (4, 3), 2, 2),
+    ]:
+        c = x_shape[1]
+        w = rng.normal(size=(c, 1) + k_shape)
+        ho = (x_shape[2] + 2 * p - k_shape[0]) // s + 1
+        wo = (x_shape[3] + 2 * p - k_shape[1]) // s + 1
+        cases.append((rng.normal(size=(x_shape[0], c, ho, wo)), rng.normal(size=x_shape), w, s, p))
+    return cases
+
+
+def _avgpool_grad_reference(dy, x_shape, kernel_size, stride):
+    return avgpool2d_backward(dy, avgpool2d_forward(np.zeros(x_shape), kernel_size, stride)[1])
+
+
+def _avgpool_grad_cases(rng: np.random.Generator) -> list[Case]:
+    """k = 1, default stride, overlapping (s < k) and gapped (s > k) windows, sizes the windows do not tile."""
+    cases: list[Case] = []
+    for x_shape, k, s in [
+        ((1, 1, 1, 1), 1, None),
+        ((1, 1, 2, 2), 2, None),
+        ((1, 1, 3, 4), 2, 1),
+        ((2, 3, 6, 6), 2, None),
+        ((1, 2, 7, 5), 3, 1),
+        ((2, 2, 8, 9), 3, 2),
+        ((1, 1, 8, 8), 2, 3),
+        ((1, 2, 7, 7), 2, None),
+    ]:
+        ho, wo = ((n - k) // (k if s is None else s) + 1 for n in x_shape[2:])
+        cases.append((rng.normal(size=x_shape[:2] + (ho, wo)), x_shape, k, s))
+    return cases
+
+
+def _lse_pool_reference(dy, x, kernel_size, beta):
+    """``dx`` of ``y = log(sum_window exp(beta x)) / beta`` over disjoint ``k x k`` windows: each window's softmax times ``dy``."""
+    x = np.asarray(x, dtype=float)
+    k = kernel_size
+    n, c, h, w = x.shape
+    ho, wo = h // k, w // k
+    windows = x[:, :, : ho * k, : wo * k].reshape(n, c, ho, k, wo, k).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, ho, wo, k * k)
+    weights = softmax(beta * windows, axis=-1) * np.asarray(dy, dtype=float)[..., None]
+    dx = np.zeros_like(x)
+    dx[:, :, : ho * k, : wo * k] = weights.reshape(n, c, ho, wo, k, k).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, ho * k, wo * k)
+    return dx
+
+
+def _lse_pool_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = []
+    for shape, k, beta, ties in [
+        ((1, 1, 1, 1), 1, 1.0, False),
+        ((1, 1, 2, 2), 2, 1.0, True),  # all four tied: a quarter each
+        ((1, 1, 4, 4), 2, 0.1, False),
+        ((2, 2, 4, 6), 2, 5.0, False),
+        ((1, 2, 6, 6), 3, 1e3, True),  # large beta with ties: the tied maxima share equally
+        ((1, 1, 5, 7), 2, 2.0, False),  # the windows do not tile: the last row and column get nothing
+        ((2, 3, 6, 4), 2, 1e3, False),  # large beta: close to max pooling, and exp(beta x) overflows
+    ]:
+        x = rng.integers(0, 3, size=shape).astype(float) if ties else rng.normal(size=shape)
+        cases.append((rng.normal(size=shape[:2] + (shape[2] // k, shape[3] // k)), x, k, beta))
+    return cases
+
+
+def _rmsnorm_reference(dy, z, gamma, eps):
+    """``dL/dz = (g - zhat mean(g zhat)) / r`` along the last axis, ``zhat = z / r``, ``g = gamma dy``."""
+    z, dy = np.asarray(z, dtype=float), np.asarray(dy, dtype=float)
+    r = np.sqrt(np.mean(z * z, axis=-1, keepdims=True) + eps)
+    zhat, g = z / r, gamma * dy
+    return (g - zhat * np.mean(g * zhat, axis=-1, keepdims=True)) / r
+
+
+def _rmsnorm_cases(rng: np.random.Generator) -> list[Case]:
+    """1-D to 3-D, m = 1, a zero row (r = sqrt(eps)), another eps, a large scale."""
+    cases: list[Case] = []
+    for shape, eps in [
+        ((1,), 1e-6),
+        ((5,), 1e-6),
+        ((3, 1), 1e-6),
+        ((4, 7), 1e-6),
+        ((2, 3, 5), 1e-5),
+        ((3, 4), 0.1),
+        ((6, 8), 1e-6),
+    ]:
+        z = rng.normal(size=shape) * (100.0 if shape == (6, 8) else 1.0)
+        if shape == (4, 7):
+            z[2] = 0.0
+        cases.append((rng.normal(size=shape), z, rng.normal(size=shape[-1]), eps))
+    return cases
+
+
+def _batchnorm_eval_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [(np.array([[1.0]]), np.array([2.0]), np.array([0.0]), 1e-5)]
+    for n, d, eps in [(1, 3, 1e-5), (4, 2, 1e-5), (6, 4, 1e-3), (8, 5, 1e-5), (3, 6, 0.5)]:
+        cases.append((rng.normal(size=(n, d)), rng.normal(size=d), rng.uniform(0.0, 3.0, size=d), eps))
+    return cases
+
+
+def _groupnorm_reference(dy, x, gamma, groups, eps):
+    """``(dx, dgamma, dbeta)`` of group norm: ``layernorm_forward``/``_backward`` on ``(N, G, C/G * H * W)``, then the per-channel scale."""
+    n, c, h, w = np.shape(x)
+    d = c // groups * h * w
+    xhat, cache = layernorm_forward(np.reshape(x, (n, groups, d)), np.ones(d), np.zeros(d), eps)
+    xhat = xhat.reshape(n, c, h, w)
+    g = (dy * gamma[None, :, None, None]).reshape(n, groups, d)
+    dx = layernorm_backward(g, cache)[0].reshape(n, c, h, w)
+    return dx, (dy * xhat).sum(axis=(0, 2, 3)), dy.sum(axis=(0, 2, 3))
+
+
+def _groupnorm_cases(rng: np.random.Generator) -> list[Case]:
+    """G = 1 (layer norm of the whole map), G = C (instance norm), one value per group (xhat = 0), N > 1, H != W."""
+    cases: list[Case] = []
+    for shape, groups, eps in [
+        ((1, 1, 1, 2), 1, 1e-5),
+        ((1, 2, 1, 1), 2, 1e-5),
+        ((2, 4, 2, 2), 2, 1e-5),
+        ((1, 6, 3, 2), 3, 1e-5),
+        ((2, 3, 3, 3), 1, 1e-5),
+        ((3, 4, 2, 5), 4, 1e-3),
+        ((2, 6, 4, 4), 2, 1e-5),
+    ]:
+        c = shape[1]
+        cases.append((rng.normal(size=shape), rng.normal(size=shape) * 2 + 1, rng.normal(size=c), groups, eps))
+    return cases
+
+
+register(
+    Exercise(
+        id="convlayer-ex-receptive",
+        chapter=CONV,
+        title="The receptive field of a stack",
+        name="receptive_field",
+        signature="receptive_field(kernels, strides) -> side of the input window that one output pixel of the stack depends on",
+        reference=_receptive_field_reference,
+        cases=_receptive_field_cases,
+    ),
+    Exercise(
+        id="convlayer-ex-depthwise",
+        chapter=CONV,
+        title="Depthwise convolution",
+        name="depthwise_grads",
+        signature="depthwise_grads(dy, x, w, stride, padding) -> (dx, dw) for y[n, c] = w[c, 0] correlated with x[n, c]; x (N, C, H, W), w (C, 1, KH, KW)",
+        reference=_depthwise_reference,
+        cases=_depthwise_cases,
+        outputs=("dx", "dw"),
+    ),
+    Exercise(
+        id="pool-ex-avg-grad",
+        chapter=POOL,
+        title="Average-pooling backward from the definition",
+        name="avgpool_grad",
+        signature="avgpool_grad(dy, x_shape, kernel_size, stride=None) -> dL/dx, shape x_shape (N, C, H, W)",
+        reference=_avgpool_grad_reference,
+        cases=_avgpool_grad_cases,
+    ),
+    Exercise(
+        id="pool-ex-lse",
+        chapter=POOL,
+        title="A smooth maximum",
+        name="lse_pool_grad",
+        signature="lse_pool_grad(dy, x, kernel_size, beta) -> dL/dx, shaped like x, for y = log(sum exp(beta x)) / beta over disjoint windows",
+        reference=_lse_pool_reference,
+        cases=_lse_pool_cases,
+    ),
+    Exercise(
+        id="norm-ex-rmsnorm",
+        chapter=NORM,
+        title="RMSNorm",
+        name="rmsnorm_grad",
+        signature="rmsnorm_grad(dy, z, gamma, eps) -> dL/dz, shaped like z, for y = gamma * z / sqrt(mean(z^2) + eps) along the last axis",
+        reference=_rmsnorm_reference,
+        cases=_rmsnorm_cases,
+    ),
+    Exercise(
+        id="norm-ex-eval",
+        chapter=NORM,
+        title="Evaluation mode",
+        name="batchnorm_eval_grad",
+        signature="batchnorm_eval_grad(dy, gamma, v_run, eps=1e-5) -> dL/dx (N, D) of batch norm with fixed running statistics",
+        reference=lambda dy, gamma, v_run, eps: dy * gamma / np.sqrt(v_run + eps),
+        cases=_batchnorm_eval_cases,
+    ),
+    Exercise(
+        id="norm-ex-groupnorm",
+        chapter=NORM,
+        title="Group normalization",
+        name="groupnorm_grad",
+        signature="groupnorm_grad(dy, x, gamma, groups, eps=1e-5) -> (dx, dgamma, dbeta); x (N, C, H, W), gamma (C,)",
+        reference=_groupnorm_reference,
+        cases=_groupnorm_cases,
+        outputs=("dx", "dgamma", "dbeta"),
+    ),
+)
+
+
+def _score_grad_reference(G, P, V):
+    """``dL/dS = P * (G V^T - rowsum(G V^T * P))`` for ``O = P V``, ``P`` the row-wise softmax of ``S``."""
+    dP = G @ np.swapaxes(V, -1, -2)
+    return P * (dP - np.sum(dP * P, axis=-1, keepdims=True))
+
+
+def _score_grad_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = []
+    for lq, lk, dv, lead, masked in [
+        (1, 1, 1, (), False),
+        (2, 3, 1, (), False),
+        (3, 3, 2, (), True),
+        (4, 6, 3, (), True),
+        (5, 4, 4, (), False),
+        (3, 5, 2, (2,), True),
+        (6, 6, 3, (2, 2), True),
+    ]:
+        P = softmax(rng.normal(size=lead + (lq, lk)) * 2, axis=-1)
+        if masked:  # a causal mask: some weights are exactly 0, and the first row has a single key
+            P = np.where(np.tril(np.ones((lq, lk), dtype=bool)), P, 0.0)
+            P /= P.sum(axis=-1, keepdims=True)
+        cases.append((rng.normal(size=lead + (lq, dv)), P, rng.normal(size=lead + (lk, dv))))
+    return cases
+
+
+def _multihead_reference(G, X, Wq, Wk, Wv, Wo, heads):
+    """``(dL/dX, dL/dW_O)`` of multi-head self-attention with output projection, from the library's layers."""
+    L = X.shape[0]
+    zeros = lambda W: np.zeros(np.shape(W)[0])
+    (Q, cq), (K, ck), (V, cv) = (linear_forward(X, W, zeros(W)) for W in (Wq, Wk, Wv))
+    split = lambda A: A.reshape(L, heads, -1).transpose(1, 0, 2)
+    O, ca = attention_forward(split(Q), split(K), split(V))
+    concat = O.transpose(1, 0, 2).reshape(L, -1)
+    _, co = linear_forward(concat, Wo, zeros(Wo))
+    dconcat, dWo, _ = linear_backward(G, co)
+    dQ, dK, dV = attention_backward(split(dconcat), ca)
+    merge = lambda A: A.transpose(1, 0, 2).reshape(L, -1)
+    dX = linear_backward(merge(dQ), cq)[0] + linear_backward(merge(dK), ck)[0] + linear_backward(merge(dV), cv)[0]
+    return dX, dWo
+
+
+def _multihead_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = []
+    for L, m, heads, dh in [(1, 1, 1, 1), (2, 3, 1, 2), (3, 4, 2, 2), (5, 6, 3, 2), (4, 4, 4, 1), (7, 8, 2, 4)]:
+        Wq, Wk, Wv = (rng.normal(size=(heads * dh, m)) for _ in range(3))
+        Wo = rng.normal(size=(m, heads * dh))
+        cases.append((rng.normal(size=(L, m)), rng.normal(size=(L, m)), Wq, Wk, Wv, Wo, heads))
+    return cases
+
+
+def _adamw_first_step_reference(W, grad, lr, lam):
+    """One ``torch.optim.AdamW(lr, weight_decay=lam)`` step from fresh state: the decay, then ``mlmath.optim.Adam``."""
+    W_new = np.array(W, dtype=float, copy=True) * (1 - lr * lam)
+    Adam(lr).step([W_new], [np.asarray(grad, dtype=float)])
+    return W_new
+
+
+def _adamw_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [(np.array([1.0]), np.array([2.0]), 0.1, 0.5)]
+    for shape, lr, lam in [
+        ((3, 4), 0.01, 0.0),
+        ((3, 4), 0.0, 0.1),
+        ((5,), 0.1, 0.01),
+        ((2, 3, 2), 1e-3, 1.0),
+        ((4, 4), 0.5, 0.2),
+    ]:
+        g = rng.normal(size=shape) * 10.0 ** rng.integers(-6, 3, size=shape)
+        g.flat[0] = 0.0  # a zero gradient entry: only the decay acts
+        cases.append((rng.normal(size=shape), g, lr, lam))
+    return cases
+
+
+def _elastic_prox_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        (np.array([2.0]), 1.0, 0.5, 0.0),  # lam2 = 0: soft thresholding
+        (np.array([-1.0, -0.5, 0.0, 0.5, 1.0]), 1.0, 0.0, 1.0),  # lam1 = 0: shrinkage by 1 / (1 + t lam2)
+        (np.array([-1.0, -0.5, 0.0, 0.5, 1.0]), 0.5, 1.0, 2.0),
+        (rng.normal(size=(3, 4)), 0.1, 2.0, 3.0),
+        (rng.normal(size=(2, 3, 2)) * 3, 1.0, 0.7, 0.2),
+        (rng.normal(size=(4, 5)), 0.0, 1.0, 1.0),  # t = 0: the identity
+    ]
+
+
+def _dropout_expected_loss_reference(w, x, t, p):
+    """``E[(t - sum_i w_i x_i m_i / (1 - p))^2]`` by enumerating all ``2^d`` masks ``m`` with their probabilities."""
+    d = len(w)
+    masks = (np.arange(2**d)[:, None] >> np.arange(d)) & 1
+    probs = np.prod(np.where(masks == 1, 1 - p, p), axis=1)
+    predictions = masks @ (np.asarray(w, dtype=float) * np.asarray(x, dtype=float)) / (1 - p)
+    return float(probs @ (t - predictions) ** 2)
+
+
+def _dropout_expected_loss_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [(np.array([2.0]), np.array([1.5]), 1.0, 0.0)]
+    for d, t, p in [(2, 0.0, 0.5), (3, 1.0, 0.5), (5, -2.0, 0.2), (8, 0.5, 0.9), (10, 3.0, 0.1)]:
+        cases.append((rng.normal(size=d), rng.normal(size=d), t, p))
+    return cases
+
+
+register(
+    Exercise(
+        id="attn-ex-scores",
+        chapter=ATTN,
+        title="The gradient of the scores",
+        name="attention_score_grad",
+        signature="attention_score_grad(G, P, V) -> dL/dS (..., Lq, Lk) for O = P V, P = softmax(S) row by row, G = dL/dO",
+        reference=_score_grad_reference,
+        cases=_score_grad_cases,
+    ),
+    Exercise(
+        id="attn-ex-multihead",
+        chapter=ATTN,
+        title="Multi-head attention",
+        name="multihead_grads",
+        signature="multihead_grads(G, X, Wq, Wk, Wv, Wo, heads) -> (dL/dX (L, m), dL/dW_O (m, h dh)) for multi-head self-attention",
+        reference=_multihead_reference,
+        cases=_multihead_cases,
+        outputs=("dX", "dWo"),
+    ),
+    Exercise(
+        id="reg-ex-adamw",
+        chapter=REG,
+        title="The first step of AdamW",
+        name="adamw_first_step",
+        signature="adamw_first_step(W, grad, lr, lam) -> the weights after one AdamW step from fresh state (betas 0.9, 0.999, eps 1e-8)",
+        reference=_adamw_first_step_reference,
+        cases=_adamw_cases,
+    ),
+    Exercise(
+        id="reg-ex-elastic",
+        chapter=REG,
+        title="The proximal step of the elastic net",
+        name="elastic_net_prox",
+        signature="elastic_net_prox(w, t, lam1, lam2) -> argmin_v |v - w|^2 / 2 + t (lam1 |v|_1 + lam2 |v|^2 / 2), shaped like w",
+        reference=lambda w, t, lam1, lam2: l1_prox(w, t * lam1) / (1 + t * lam2),
+        cases=_elastic_prox_cases,
+    ),
+    Exercise(
+        id="reg-ex-dropout-linear",
+        chapter=REG,
+        title="Dropout as a penalty",
+        name="dropout_expected_loss",
+        signature="dropout_expected_loss(w, x, t, p) -> E[(t - w . (x * m / (1 - p)))^2] over the dropout mask m",
+        reference=_dropout_expected_loss_reference,
+        cases=_dropout_expected_loss_cases,
+    ),
+)
+
+
+def _avgpool_net_reference(x, t, W1, b1, W2, b2):
+    """``(loss, dW1, db1, dW2, db2)`` of conv 3x3 (padding 1) -> ReLU -> avgpool 2 -> linear -> cross-entropy."""
+    z, c_conv = conv2d_forward(x, W1, b1, padding=1)
+    a, c_relu = relu_forward(z)
+    p, c_pool = avgpool2d_forward(a, 2)
+    s, c_lin = linear_forward(p.reshape(len(x), -1), W2, b2)
+    loss, s_bar = softmax_cross_entropy(s, t)
+    h_bar, dW2, db2 = linear_backward(s_bar, c_lin)
+    _, dW1, db1 = conv2d_backward(relu_backward(avgpool2d_backward(h_bar.reshape(p.shape), c_pool), c_relu), c_conv)
+    return loss, dW1, db1, dW2, db2
+
+
+def _avgpool_net_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = []
+    for n, c, f, h, w, k in [
+        (1, 1, 1, 2, 2, 2),
+        (2, 1, 2, 2, 4, 3),
+        (3, 1, 4, 4, 4, 5),
+        (4, 2, 3, 6, 4, 10),
+        (8, 1, 8, 8, 8, 10),
+    ]:
+        W1, b1 = rng.normal(size=(f, c, 3, 3)), rng.normal(size=f) * 0.1
+        W2, b2 = rng.normal(size=(k, f * (h // 2) * (w // 2))) * 0.3, rng.normal(size=k)
+        cases.append((rng.normal(size=(n, c, h, w)), rng.integers(0, k, size=n), W1, b1, W2, b2))
+    return cases
+
+
+def _param_count_reference(n_filters, kernel_size, image_size, pool_size, n_classes):
+    """Parameters of conv (1 input channel, padding k // 2) -> ReLU -> maxpool -> linear, from the layers' shapes."""
+    z, _ = conv2d_forward(
+        np.zeros((1, 1, image_size, image_size)),
+        np.zeros((n_filters, 1, kernel_size, kernel_size)),
+        np.zeros(n_filters),
+        padding=kernel_size // 2,
+    )
+    p, _ = maxpool2d_forward(z, pool_size)
+    return float(n_filters * kernel_size**2 + n_filters + n_classes * p.size + n_classes)
+
+
+def _param_count_cases(rng: np.random.Generator) -> list[Case]:
+    return [(1, 1, 1, 1, 1), (8, 3, 8, 2, 10), (4, 3, 9, 3, 5), (2, 3, 7, 2, 3), (16, 5, 28, 2, 10), (32, 7, 32, 4, 100)]
+
+
+def _two_conv_reference(x, t, W1, b1, W2, b2, W3, b3):
+    """``(loss, dW1, dW2, dW3)`` of conv 3x3 -> ReLU -> conv 3x3 -> ReLU -> maxpool 2 -> linear -> cross-entropy (padding 1)."""
+    z1, c1 = conv2d_forward(x, W1, b1, padding=1)
+    a1, r1 = relu_forward(z1)
+    p, c_block = conv_relu_pool_forward(a1, W2, b2, stride=1, padding=1, pool_size=2)
+    s, c_lin = linear_forward(p.reshape(len(x), -1), W3, b3)
+    loss, s_bar = softmax_cross_entropy(s, t)
+    h_bar, dW3, _ = linear_backward(s_bar, c_lin)
+    da1, dW2, _ = conv_relu_pool_backward(h_bar.reshape(p.shape), c_block)
+    _, dW1, _ = conv2d_backward(relu_backward(da1, r1), c1)
+    return loss, dW1, dW2, dW3
+
+
+def _two_conv_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = []
+    for n, c, f1, f2, h, k in [
+        (1, 1, 1, 1, 2, 2),
+        (2, 1, 2, 2, 4, 3),
+        (3, 2, 3, 2, 4, 4),
+        (4, 1, 4, 3, 6, 5),
+        (8, 1, 4, 6, 8, 10),
+    ]:
+        W1, W2 = rng.normal(size=(f1, c, 3, 3)) * 0.5, rng.normal(size=(f2, f1, 3, 3)) * 0.5
+        W3 = rng.normal(size=(k, f2 * (h // 2) ** 2)) * 0.3
+        cases.append(
+            (
+                rng.normal(size=(n, c, h, h)),
+                rng.integers(0, k, size=n),
+                W1,
+                rng.normal(size=f1) * 0.1,
+                W2,
+                rng.normal(size=f2) * 0.1,
+                W3,
+                rng.normal(size=k),
+            )
+        )
+    return cases
+
+
+register(
+    Exercise(
+        id="cnn-ex-avgpool",
+        chapter=CNN,
+        title="Average pooling instead",
+        name="avgpool_net_grads",
+        signature="avgpool_net_grads(x, t, W1, b1, W2, b2) -> (loss, dW1, db1, dW2, db2) of conv 3x3 (padding 1) -> ReLU -> avgpool 2 -> linear -> cross-entropy",
+        reference=_avgpool_net_reference,
+        cases=_avgpool_net_cases,
+        outputs=("loss", "dW1", "db1", "dW2", "db2"),
+    ),
+    Exercise(
+        id="cnn-ex-params",
+        chapter=CNN,
+        title="Counting parameters",
+        name="cnn_param_count",
+        signature="cnn_param_count(n_filters, kernel_size, image_size, pool_size, n_classes) -> number of parameters of the chapter's network",
+        reference=_param_count_reference,
+        cases=_param_count_cases,
+    ),
+    Exercise(
+        id="cnn-ex-two-conv",
+        chapter=CNN,
+        title="A second convolution",
+        name="two_conv_grads",
+        signature="two_conv_grads(x, t, W1, b1, W2, b2, W3, b3) -> (loss, dW1, dW2, dW3) of conv -> ReLU -> conv -> ReLU -> maxpool 2 -> linear -> cross-entropy",
+        reference=_two_conv_reference,
+        cases=_two_conv_cases,
+        outputs=("loss", "dW1", "dW2", "dW3"),
+    ),
+)
+
+
+def _attention_scale_reference():
+    """The factor that gives ``q^T k`` unit variance when the entries have variances ``s_q^2`` and ``s_k^2``."""
+    import sympy as sp
+
+    d, s_q, s_k = sp.symbols("d s_q s_k")
+    return 1 / (sp.sqrt(d) * s_q * s_k)
+
+
+register(
+    Exercise(
+        id="attn-ex-scale-general",
+        chapter=ATTN,
+        title="The scale for other variances",
+        name="attn_scale",
+        signature="attn_scale: a formula in d, s_q, s_k (SymPy expression or string), the factor that gives the scores variance 1",
+        reference=_attention_scale_reference,
+        cases=None,
+        symbols=("d", "s_q", "s_k"),
+        domain=(0.1, 4.0),
     ),
 )
