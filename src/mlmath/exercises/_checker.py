@@ -282,7 +282,16 @@ STRICT_ENV = "MLMATH_CHECK_STRICT"  # set by the book's build: a failing check f
 
 
 def check(exercise_id: str, answer, seed: int = 0, time_limit: float | None = 10.0) -> CheckResult:
-    """Check a student's answer (see :func:`_check`); in the book's own build a failure raises.
+    """Check a student's ``answer`` (a function, a value, or a formula) for ``exercise_id``.
+
+    Functions are called on copies of every test input, smallest first, each
+    call limited to ``time_limit`` seconds (in the main thread), with its
+    printed output captured, and before any expected value is computed: the
+    answer cannot read the reference's results. Then the outputs are compared;
+    the smallest input on which the answer is wrong, raises, exits, loops,
+    returns NaN, inf, a string or a wrong shape is reported in words with the
+    expected and the actual output. A float32 answer is compared at float32
+    precision. Symbolic exercises accept a SymPy expression or a string.
 
     The book builds with ``MLMATH_CHECK_STRICT=1`` (the Makefile sets it), so that a wrong
     *solution* in a chapter fails the build; a student running the notebook sees the result,
@@ -295,17 +304,7 @@ def check(exercise_id: str, answer, seed: int = 0, time_limit: float | None = 10
 
 
 def _check(exercise_id: str, answer, seed: int = 0, time_limit: float | None = 10.0) -> CheckResult:
-    """Check a student's ``answer`` (a function, a value, or a formula) for ``exercise_id``.
-
-    Functions are called on copies of every test input, smallest first, each
-    call limited to ``time_limit`` seconds (in the main thread), with its
-    printed output captured, and before any expected value is computed: the
-    answer cannot read the reference's results. Then the outputs are compared;
-    the smallest input on which the answer is wrong, raises, exits, loops,
-    returns NaN, inf, a string or a wrong shape is reported in words with the
-    expected and the actual output. A float32 answer is compared at float32
-    precision. Symbolic exercises accept a SymPy expression or a string.
-    """
+    """The checks of :func:`check` (which see), without the strict mode of the book's build."""
     if exercise_id not in EXERCISES:
         known = ", ".join(sorted(EXERCISES))
         raise ValueError(f"exercise_id must be one of {known}; got {exercise_id!r}")

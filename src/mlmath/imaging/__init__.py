@@ -1,7 +1,7 @@
 """Imaging: regularised inverse problems, total variation, homographies and orientation histograms.
 
-A package of three modules named after what they do: :mod:`.inverse_problems`,
-:mod:`.homography` and :mod:`.orientation`. Every public name is importable from
+A package of three modules named after what they do: ``inverse_problems``,
+``homography`` and ``orientation``. Every public name is importable from
 ``mlmath.imaging`` itself, as before.
 
 The part of the book on medical image reconstruction and geometric vision
