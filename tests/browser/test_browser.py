@@ -166,6 +166,7 @@ def test_a_badge_opens_by_keyboard_to_the_checks_code_and_numbers(page, browser,
     assert tab.locator("h1").first.bounding_box() == box_before  # opening it moves nothing above it
     for theme in ("light", "dark"):
         tab.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+        tab.wait_for_timeout(400)
         ratio = summary.locator(".verified-text").evaluate(_CONTRAST_JS)
         assert ratio >= 4.5, f"badge text contrast {ratio:.2f} in the {theme} theme"
     # the link in the panel leads to the collapsed check cell and opens it
@@ -202,6 +203,7 @@ def test_page_has_no_wcag_a_or_aa_violation(page, browser, site_url):
         tab.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname in LOCAL_HOSTS else r.abort())
         tab.goto(f"{site_url}/{page}", wait_until="networkidle")
         tab.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+        tab.wait_for_timeout(400)  # let the theme's colour transitions finish before measuring contrast
         tab.add_script_tag(path=str(AXE))
         violations = tab.evaluate(_AXE_RUN)
         context.close()
