@@ -316,3 +316,10 @@ def test_a_symbolic_exercise_accepts_its_reference_and_refuses_a_changed_formula
     wrong = right + sp.Symbol(ex.symbols[0], real=True) ** 3 if not hasattr(right, "shape") else right * 2 + sp.ones(*right.shape)
     assert not check(ex.id, wrong).passed
     assert not check(ex.id, None).passed
+
+
+def test_a_formula_with_symbols_of_other_assumptions_is_matched_by_name(symbolic_exercise):
+    import sympy as sp
+
+    x, y = sp.symbols("x y", positive=True)
+    assert check("t-sym", sp.Matrix([2 * x * y, x**2])).passed

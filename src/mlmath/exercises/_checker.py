@@ -369,7 +369,8 @@ def _check_symbolic(ex: Exercise, answer, seed: int, points: int = 20, rtol: flo
     names = dict(zip(ex.symbols, symbols))
     try:
         got = sp.sympify(answer, locals=names) if isinstance(answer, str) else sp.sympify(answer)
-        got = got.subs({sp.Symbol(n): s for n, s in names.items()})  # symbols made without real=True
+        # the student's symbols may carry other assumptions (positive=True, ...): match them by name
+        got = got.subs({sym: names[sym.name] for sym in getattr(got, "free_symbols", set()) if sym.name in names})
     except (sp.SympifyError, SyntaxError, TypeError) as exc:
         return CheckResult(ex.id, False, f"{ex.title}: SymPy cannot read your answer {answer!r} ({type(exc).__name__})")
     expected = sp.sympify(ex.reference()).subs({sp.Symbol(n): s for n, s in names.items()})

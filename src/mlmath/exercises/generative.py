@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..generative import affine_coupling, alpha_bar, gaussian_kl, linear_beta_schedule, q_sample
+from ..generative import (
+    affine_coupling,
+    affine_coupling_inverse,
+    alpha_bar,
+    ddpm_posterior,
+    gaussian_kl,
+    linear_beta_schedule,
+    q_sample,
+)
 from ..info import js_divergence
 from ._checker import Case, Exercise, register
 
@@ -176,5 +184,291 @@ register(
         cases=_q_sample_cases,
         rtol=1e-12,
         atol=1e-12,
+    ),
+)
+
+
+# --- VAEs: the KL between two Gaussians, a full-covariance sample, the reconstruction term --------
+
+
+def _kl_normal_reference(mu1, s1, mu2, s2):
+    """``KL(N(mu1, s1^2) || N(mu2, s2^2))`` elementwise (broadcasting)."""
+    mu1, s1, mu2, s2 = (np.asarray(a, dtype=float) for a in (mu1, s1, mu2, s2))
+    return np.log(s2 / s1) + (s1**2 + (mu1 - mu2) ** 2) / (2 * s2**2) - 0.5
+
+
+def _kl_normal_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([0.0]), np.array([1.0]), np.array([0.0]), np.array([1.0])),  # the same distribution: 0
+        (np.array([1.0]), np.array([1.0]), np.array([0.0]), np.array([1.0])),  # only the mean moves: 1/2
+        (np.array([0.0, 0.0]), np.array([2.0, 0.5]), np.array([0.0, 0.0]), np.array([1.0, 1.0])),  # only the scale
+        (np.array([0.3, -1.2]), np.array([0.5, 2.0]), np.array(0.0), np.array(1.0)),  # the standard normal prior, broadcast
+        (np.full(3, 2.0), np.full(3, 0.7), np.full(3, 2.0), np.full(3, 0.7)),  # equal: a row of zeros
+    ]
+    for shape in [(5,), (3, 4), (2, 3, 2)]:
+        mu1, mu2 = rng.normal(size=(2, *shape))
+        s1, s2 = np.exp(rng.normal(size=(2, *shape)))
+        cases.append((mu1, s1, mu2, s2))
+    return cases
+
+
+def _sample_full_reference(mu, Sigma, eps):
+    """``z = mu + L eps`` for each row of ``eps``, with ``L`` the Cholesky factor of ``Sigma``."""
+    mu, Sigma, eps = (np.asarray(a, dtype=float) for a in (mu, Sigma, eps))
+    return mu + eps @ np.linalg.cholesky(Sigma).T
+
+
+def _sample_full_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([1.0]), np.array([[4.0]]), np.array([[0.5]])),  # k = 1: mu + 2 eps
+        (np.zeros(2), np.eye(2), rng.normal(size=(3, 2))),  # the identity: z = eps
+        (np.array([1.0, -1.0]), np.array([[1.0, 0.8], [0.8, 1.0]]), rng.normal(size=(5, 2))),  # correlation 0.8
+        (np.array([0.0, 2.0, -1.0]), np.diag([0.25, 1.0, 9.0]), rng.normal(size=(4, 3))),  # diagonal: mu + sigma * eps
+        ([0, 0], [[2, 1], [1, 2]], [[1, 0], [0, 1], [1, 1]]),  # integer lists
+    ]
+    for k, N in [(4, 6), (6, 10)]:
+        B = rng.normal(size=(k, k))
+        cases.append((rng.normal(size=k), B @ B.T + 0.1 * np.eye(k), rng.normal(size=(N, k))))
+    return cases
+
+
+def _reconstruction_reference():
+    import sympy as sp
+
+    x, w, mu, v, s = sp.symbols("x w mu v s", real=True)
+    return -sp.log(2 * sp.pi * s**2) / 2 - ((x - w * mu) ** 2 + w**2 * v) / (2 * s**2)
+
+
+# --- flows: the inverse coupling, a log-normal density, a planar flow ---------------------------
+
+
+def _lognormal_reference():
+    import sympy as sp
+
+    x = sp.symbols("x", real=True)
+    return -sp.log(x) - sp.log(x) ** 2 / 2 - sp.log(2 * sp.pi) / 2
+
+
+def _planar_reference(z, u, w, b):
+    """``log|1 + (1 - tanh^2(w^T z + b)) u^T w|`` for each row of ``z`` (N, D)."""
+    z, u, w = (np.asarray(a, dtype=float) for a in (z, u, w))
+    a = z @ w + float(b)
+    return np.log(np.abs(1.0 + (1.0 - np.tanh(a) ** 2) * (u @ w)))
+
+
+def _planar_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[0.0]]), np.array([1.0]), np.array([1.0]), 0.0),  # D = 1 at a = 0: log 2
+        (np.array([[1.0, 2.0]]), np.array([1.0, 0.0]), np.array([0.0, 1.0]), 0.5),  # u^T w = 0: the identity, log 1 = 0
+        (np.array([[0.3, -0.2], [800.0, 0.0]]), np.array([2.0, 0.0]), np.array([1.0, 0.0]), 0.0),  # a = 800: h' = 0
+        (np.array([[0.1, 0.4, -0.3]]), np.array([-0.5, 0.0, 0.0]), np.array([1.0, 2.0, 0.0]), -0.2),  # u^T w = -1/2
+        ([[1, 2], [3, 4]], [1, 1], [1, -1], 1),  # integer lists
+    ]
+    for N, D in [(5, 2), (8, 4), (20, 3)]:
+        w = rng.normal(size=D)
+        u = rng.normal(size=D)
+        lift = max(0.0, -float(u @ w)) - 0.5 + float(rng.uniform(0, 2))
+        u = u + lift * w / float(w @ w)  # now u^T w >= -1/2: invertible
+        cases.append((rng.normal(size=(N, D)), u, w, float(rng.normal())))
+    return cases
+
+
+# --- GANs: the optimal discriminator with a prior, the generator's two gradients ---------------
+
+
+def _prior_discriminator_reference():
+    import sympy as sp
+
+    prior, p, q = sp.symbols("prior p q", real=True)
+    return prior * p / (prior * p + (1 - prior) * q)
+
+
+def _logit_grads_reference(a):
+    """``(d/da log(1 - sigmoid(a)), d/da (-log sigmoid(a))) = (-sigmoid(a), -sigmoid(-a))``."""
+    a = np.asarray(a, dtype=float)
+    sig = lambda v: np.exp(-np.logaddexp(0.0, -v))
+    return -sig(a), -sig(-a)
+
+
+def _logit_grads_cases(rng: np.random.Generator) -> list[Case]:
+    return [
+        (np.array(0.0),),  # both -1/2
+        (np.array([2.0, -2.0]),),
+        (np.array([-40.0, 40.0]),),  # 1 - sigmoid(40) rounds to 0; sigmoid(-40) is 4e-18
+        (np.array([-800.0, -30.0, 0.0, 30.0, 800.0]),),  # no overflow, no NaN
+        (np.linspace(-10.0, 10.0, 21),),
+        (rng.normal(size=(3, 4)) * 5,),
+        (rng.normal(size=(2, 3, 2)) * 20,),
+    ]
+
+
+# --- diffusion: the posterior, the ELBO weight for beta-tilde, the cosine schedule --------------
+
+
+def _ddpm_posterior_cases(rng: np.random.Generator) -> list[Case]:
+    """t >= 1 (zero-based), as int, numpy.int64 and arrays (N,); x0 of shape (N,), (N, 2), (N, C, H, W)."""
+    ho = linear_beta_schedule(1000)
+    short = linear_beta_schedule(10, 0.05, 0.5)
+    two = linear_beta_schedule(2, 0.1, 0.2)
+    cases: list[Case] = []
+
+    def add(shape: tuple[int, ...], t, betas) -> None:
+        x0, xt = rng.normal(size=(2, *shape))
+        cases.append((x0, xt, t, betas))
+
+    add((1,), 1, two)  # T = 2: the only step with a posterior
+    add((3,), 1, short)  # the first step after t = 0: abar_prev = 1 - beta_1
+    add((3,), 9, short)  # the last step
+    add((4,), np.int64(5), short)
+    add((4,), np.array([1, 9, 9, 2]), short)  # one step per example, repeated
+    add((5, 2), 999, ho)
+    add((6, 2), np.array([1, 10, 10, 500, 999, 1]), ho)
+    add((3, 1, 4, 4), np.array([5, 6, 5]), ho)
+    add((2, 3, 2, 5), np.int64(1), ho)
+    return cases
+
+
+def _weight_reference():
+    import sympy as sp
+
+    beta, abar_prev = sp.symbols("beta abar_prev", real=True)
+    return beta / (2 * (1 - beta) * (1 - abar_prev))
+
+
+def _cosine_reference(T, s):
+    """``abar_t = f(t) / f(0)``, ``f(t) = cos^2((t / T + s) / (1 + s) * pi / 2)``, for t = 1, ..., T (index t - 1)."""
+    t = np.arange(1, int(T) + 1, dtype=float)
+    f = lambda u: np.cos((u / T + s) / (1 + s) * np.pi / 2) ** 2
+    return f(t) / f(0.0)
+
+
+def _cosine_cases(rng: np.random.Generator) -> list[Case]:
+    return [(1, 0.008), (2, 0.0), (2, 0.008), (7, 0.0), (10, 0.008), (50, 0.1), (1000, 0.008)]
+
+
+register(
+    Exercise(
+        id="vae-ex-kl-general",
+        chapter=VAE,
+        title="KL between two Gaussians",
+        name="kl_normal",
+        signature="kl_normal(mu1, s1, mu2, s2) -> KL(N(mu1, s1^2) || N(mu2, s2^2)) elementwise, broadcast shape",
+        reference=_kl_normal_reference,
+        cases=_kl_normal_cases,
+        rtol=1e-10,
+        atol=1e-12,
+    ),
+    Exercise(
+        id="vae-ex-reparam-full",
+        chapter=VAE,
+        title="Sampling with a full covariance",
+        name="sample_full_cov",
+        signature="sample_full_cov(mu, Sigma, eps) -> (N, k) rows mu + L eps_n with L the Cholesky factor of Sigma, eps (N, k)",
+        reference=_sample_full_reference,
+        cases=_sample_full_cases,
+        rtol=1e-10,
+        atol=1e-12,
+    ),
+    Exercise(
+        id="vae-ex-recon",
+        chapter=VAE,
+        title="The reconstruction term in one dimension",
+        name="recon_term",
+        signature="recon_term: E_q[log N(x; w z, s^2)] for q = N(mu, v), a formula in x, w, mu, v, s",
+        reference=_reconstruction_reference,
+        cases=None,
+        symbols=("x", "w", "mu", "v", "s"),
+        domain=(0.2, 2.0),
+    ),
+    Exercise(
+        id="flows-ex-coupling-inverse",
+        chapter=FLOWS,
+        title="The inverse coupling layer",
+        name="my_coupling_inverse",
+        signature="my_coupling_inverse(y, mask, log_scale, shift) -> (x, logdet), x shaped like y (..., D), logdet = log|det dx/dy| (...)",
+        reference=affine_coupling_inverse,
+        cases=_coupling_cases,
+        rtol=1e-12,
+        atol=1e-12,
+        outputs=("x", "logdet"),
+    ),
+    Exercise(
+        id="flows-ex-lognormal",
+        chapter=FLOWS,
+        title="The log-normal density",
+        name="log_density_lognormal",
+        signature="log_density_lognormal: log p_x(x) for x = exp(z), z ~ N(0, 1), a formula in x",
+        reference=_lognormal_reference,
+        cases=None,
+        symbols=("x",),
+        domain=(0.1, 5.0),
+    ),
+    Exercise(
+        id="flows-ex-planar",
+        chapter=FLOWS,
+        title="The log-determinant of a planar flow",
+        name="planar_logdet",
+        signature="planar_logdet(z, u, w, b) -> (N,) log|det J| of f(z) = z + u tanh(w^T z + b) at each row of z (N, D)",
+        reference=_planar_reference,
+        cases=_planar_cases,
+        rtol=1e-10,
+        atol=1e-12,
+    ),
+    Exercise(
+        id="gan-ex-prior",
+        chapter=GANS,
+        title="The optimal discriminator with unbalanced classes",
+        name="d_star_prior",
+        signature="d_star_prior: the optimal D(x), a formula in prior, p (= p_data(x)), q (= p_g(x))",
+        reference=_prior_discriminator_reference,
+        cases=None,
+        symbols=("prior", "p", "q"),
+        domain=(0.1, 0.9),
+    ),
+    Exercise(
+        id="gan-ex-logit-grads",
+        chapter=GANS,
+        title="The two generator losses through the logit",
+        name="generator_logit_grads",
+        signature="generator_logit_grads(a) -> (d/da log(1 - sigmoid(a)), d/da (-log sigmoid(a))), both shaped like a",
+        reference=_logit_grads_reference,
+        cases=_logit_grads_cases,
+        rtol=1e-10,  # relative only: the saturating gradient at a = -40 is about 4e-18, and 1 - sigmoid(40) rounds to 0
+        atol=0.0,
+        outputs=("saturating", "non_saturating"),
+    ),
+    Exercise(
+        id="ddpm-ex-posterior",
+        chapter=DIFFUSION,
+        title="The forward-process posterior",
+        name="my_ddpm_posterior",
+        signature="my_ddpm_posterior(x0, xt, t, betas) -> (mean, var), both shaped like x0 (N, ...), zero-based t >= 1",
+        reference=ddpm_posterior,
+        cases=_ddpm_posterior_cases,
+        rtol=1e-12,
+        atol=1e-12,
+        outputs=("mean", "var"),
+    ),
+    Exercise(
+        id="ddpm-ex-weight",
+        chapter=DIFFUSION,
+        title="The ELBO weight for the posterior variance",
+        name="weight_beta_tilde",
+        signature="weight_beta_tilde: the weight of |eps - eps_theta|^2 in L_{t-1} for sigma_t^2 = beta-tilde_t, a formula in beta, abar_prev",
+        reference=_weight_reference,
+        cases=None,
+        symbols=("beta", "abar_prev"),
+        domain=(0.05, 0.6),
+    ),
+    Exercise(
+        id="ddpm-ex-cosine",
+        chapter=DIFFUSION,
+        title="The cosine schedule",
+        name="cosine_alpha_bar",
+        signature="cosine_alpha_bar(T, s) -> (T,) array, entry t - 1 the alpha-bar_t of the cosine schedule",
+        reference=_cosine_reference,
+        cases=_cosine_cases,
+        rtol=1e-10,
+        atol=1e-12,  # at t = T the exact value is 0 and cos(pi / 2) rounds to 6e-17
     ),
 )
