@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..imaging import homography_apply, homography_from_points, homography_jacobian, orientation_histogram, tikhonov_deconvolve_circular
+from ..imaging import (
+    homography_apply,
+    homography_from_points,
+    homography_jacobian,
+    homography_point_jacobian,
+    orientation_histogram,
+    tikhonov_deconvolve_circular,
+    tikhonov_solve,
+)
+from ..signals import correlate2d
 from ._checker import Case, Exercise, register
 
 # --- inverse problems ------------------------------------------------------------------------
@@ -179,5 +188,182 @@ register(
         cases=_histogram_cases,
         rtol=1e-10,
         atol=1e-12,
+    ),
+)
+
+
+# --- more exercises: inverse problems --------------------------------------------------------
+
+
+def _tikhonov_svd_cases(rng: np.random.Generator) -> list[Case]:
+    """Tall, wide and square A, rank-deficient A with lam > 0, and lam = 0 for full column rank."""
+    cases: list[Case] = [
+        (np.array([[2.0]]), np.array([3.0]), 1.0),  # x = a y / (a^2 + lam) = 1.2
+        (np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([1.0, 1.0]), 1.0),  # singular A: x = (0.5, 0)
+        (np.array([[1.0, 2.0, 3.0]]), np.array([2.0]), 0.5),  # one equation, three unknowns
+        (np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]]), np.array([1.0, 2.0, 2.0]), 0.0),  # least squares (a line fit)
+    ]
+    for (m, n), lam in [((5, 3), 0.1), ((3, 5), 0.1), ((8, 8), 1e-3), ((20, 10), 2.0), ((10, 20), 1e-2), ((6, 4), 0.0)]:
+        cases.append((rng.standard_normal((m, n)), rng.standard_normal(m), lam))
+    low_rank = rng.standard_normal((7, 2)) @ rng.standard_normal((2, 5))  # rank 2: unique only because lam > 0
+    cases.append((low_rank, rng.standard_normal(7), 0.3))
+    return cases
+
+
+def _scalar_tikhonov_reference():
+    import sympy as sp
+
+    a, y, lam = sp.symbols("a y lam", real=True)
+    return a * y / (a**2 + lam)
+
+
+# --- more exercises: homographies ------------------------------------------------------------
+
+
+def _perspective_area_reference():
+    import sympy as sp
+
+    x, y, a, b = sp.symbols("x y a b", real=True)
+    return 1 / (a * x + b * y + 1) ** 3  # det H / w^3 with det H = 1
+
+
+# --- more exercises: image gradients ---------------------------------------------------------
+
+_SOBEL_C = np.outer([1.0, 2.0, 1.0], [-1.0, 0.0, 1.0]) / 8
+
+
+def _sobel_reference(image):
+    """(d/dx, d/dy) with x to the right and y upwards: (S_c correlated with I, minus S_r correlated with I), 'same', zeros outside."""
+    return correlate2d(image, _SOBEL_C, "same"), -correlate2d(image, _SOBEL_C.T, "same")
+
+
+def _sobel_cases(rng: np.random.Generator) -> list[Case]:
+    rows, cols = np.mgrid[:6, :7].astype(float)
+    cases: list[Case] = [
+        (np.array([[1.0]]),),  # one pixel: only the zero padding around it
+        (np.array([[0.0, 1.0, 2.0, 3.0]]),),  # one row
+        (np.array([[1.0], [2.0], [4.0]]),),  # one column
+        (0.3 * cols - 0.7 * rows + 2.0,),  # a linear ramp: exact slopes (0.3, 0.7) inside
+        (np.eye(5),),
+    ]
+    for shape in [(2, 2), (3, 3), (8, 5), (16, 16), (31, 20)]:
+        cases.append((rng.standard_normal(shape),))
+    return cases
+
+
+def _shift_reference(hist_ref, hist) -> int:
+    """argmax over m of sum_b hist_ref[b] hist[(b + m) mod B], from the definition."""
+    hist_ref, hist = np.asarray(hist_ref, dtype=float), np.asarray(hist, dtype=float)
+    scores = [np.sum(hist_ref * np.roll(hist, -m)) for m in range(len(hist))]
+    return int(np.argmax(scores))
+
+
+def _shift_cases(rng: np.random.Generator) -> list[Case]:
+    """One bin, rolled copies (the shift is the roll), a rolled noisy copy, unrelated histograms; no ties."""
+    cases: list[Case] = [(np.array([2.0]), np.array([0.5])), (np.array([1.0, 0.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0, 0.0]))]
+    h36 = rng.uniform(0.0, 1.0, 36)
+    cases += [(h36, np.roll(h36, m)) for m in (0, 1, 9, 35)]
+    h8 = rng.uniform(0.0, 1.0, 8)
+    cases.append((h8, np.roll(h8, 3) + 0.05 * rng.uniform(0.0, 1.0, 8)))
+    while len(cases) < 12:  # unrelated pairs, kept only if the best shift wins clearly
+        n = int(rng.integers(2, 41))
+        a, b = rng.uniform(0.0, 1.0, n), rng.uniform(0.0, 1.0, n)
+        scores = np.sort([np.sum(a * np.roll(b, -m)) for m in range(n)])
+        if scores[-1] - scores[-2] > 1e-6 * scores[-1]:
+            cases.append((a, b))
+    return cases
+
+
+def _central_gain_reference():
+    import sympy as sp
+
+    omega = sp.symbols("omega", real=True)
+    return sp.sin(omega) / omega
+
+
+register(
+    Exercise(
+        id="inverse-ex-svd",
+        chapter=IP,
+        title="Tikhonov through the SVD",
+        name="tikhonov_svd",
+        signature="tikhonov_svd(A, y, lam) -> argmin_x ||A x - y||^2 + lam ||x||^2 of shape (n,), from the SVD of A",
+        reference=tikhonov_solve,
+        cases=_tikhonov_svd_cases,
+        rtol=1e-9,
+        atol=1e-11,
+    ),
+    Exercise(
+        id="inverse-ex-scalar",
+        chapter=IP,
+        title="Tikhonov for one unknown",
+        name="x_scalar",
+        signature="x_scalar: the minimiser of (a x - y)^2 + lam x^2, a formula in a, y and lam",
+        reference=_scalar_tikhonov_reference,
+        cases=None,
+        symbols=("a", "y", "lam"),
+        domain=(0.1, 2.0),  # lam > 0
+    ),
+    Exercise(
+        id="homography-ex-point-jacobian",
+        chapter=HOMOGRAPHY,
+        title="The Jacobian with respect to the point",
+        name="point_jacobian",
+        signature="point_jacobian(H, p) -> (2, 2) Jacobian d p'_i / d p_j of the projected point, for p of shape (2,)",
+        reference=homography_point_jacobian,
+        cases=_jacobian_cases,
+        rtol=1e-10,
+        atol=1e-12,
+    ),
+    Exercise(
+        id="homography-ex-perspective-area",
+        chapter=HOMOGRAPHY,
+        title="How a pure perspective scales areas",
+        name="det_perspective",
+        signature="det_perspective: det J_p for H = [[1, 0, 0], [0, 1, 0], [a, b, 1]], a formula in x, y, a, b",
+        reference=_perspective_area_reference,
+        cases=None,
+        symbols=("x", "y", "a", "b"),
+        domain=(0.1, 0.5),  # w = a x + b y + 1 > 0
+    ),
+    Exercise(
+        id="imgrad-ex-sobel",
+        chapter=IMGRAD,
+        title="The Sobel gradient, y upwards",
+        name="sobel_gradient",
+        signature="sobel_gradient(image) -> (gx, gy), each shaped like image: Sobel d/dx and d/dy (y up), 'same', zero padding",
+        reference=_sobel_reference,
+        cases=_sobel_cases,
+        outputs=("gx", "gy"),
+        rtol=1e-12,
+        atol=1e-14,
+    ),
+    Exercise(
+        id="imgrad-ex-shift",
+        chapter=IMGRAD,
+        title="The shift between two histograms",
+        name="histogram_shift_bins",
+        signature="histogram_shift_bins(hist_ref, hist) -> int m in 0..B-1 maximising sum_b hist_ref[b] hist[(b + m) mod B]",
+        reference=_shift_reference,
+        cases=_shift_cases,
+    ),
+    Exercise(
+        id="imgrad-ex-sobel-noise",
+        chapter=IMGRAD,
+        title="The noise gain of a derivative kernel",
+        name="noise_gains",
+        signature="noise_gains: array [central difference, Sobel] of output variance / input variance for white noise",
+        reference=lambda: np.array([0.5, 3.0 / 16.0]),
+        cases=None,
+    ),
+    Exercise(
+        id="imgrad-ex-gain",
+        chapter=IMGRAD,
+        title="How well the central difference differentiates",
+        name="cd_gain",
+        signature="cd_gain: the response of the central difference to exp(i omega c), divided by that of d/dc, in omega",
+        reference=_central_gain_reference,
+        cases=None,
+        symbols=("omega",),
     ),
 )

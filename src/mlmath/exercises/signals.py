@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..signals import alias_frequency, circular_conv, conv1d, conv_matrix, dft_matrix
+from ..signals import alias_frequency, circular_conv, conv1d, conv_matrix, correlate2d, dft_matrix
 from ._checker import Case, Exercise, register
 
 
@@ -13,7 +13,11 @@ def _vectors(rng: np.random.Generator, pairs) -> list[Case]:
 
 
 def _conv_valid_cases(rng: np.random.Generator) -> list[Case]:
-    edge = [(np.array([2.0]), np.array([3.0])), (np.array([1.0, 2.0, 3.0]), np.array([1.0])), (np.array([1.0]), np.array([1.0, -1.0, 2.0]))]
+    edge = [
+        (np.array([2.0]), np.array([3.0])),
+        (np.array([1.0, 2.0, 3.0]), np.array([1.0])),
+        (np.array([1.0]), np.array([1.0, -1.0, 2.0])),
+    ]
     integers = [(np.array([3.0, 1.0, 2.0]), np.array([3.0, 2.0, 1.0]))]
     return edge + integers + _vectors(rng, [(5, 3), (3, 5), (6, 6), (9, 2), (2, 9), (12, 4)])
 
@@ -22,6 +26,26 @@ def _correlation_matrix_cases(rng: np.random.Generator) -> list[Case]:
     return [(np.array([1.0]), 1), (np.array([2.0, -1.0]), 1), (np.array([1.0, 2.0, 3.0]), 2)] + [
         (rng.normal(size=m), n) for m, n in [(3, 6), (5, 4), (1, 7), (6, 6)]
     ]
+
+
+def _dl_conv2d_cases(rng: np.random.Generator) -> list[Case]:
+    """Kernels no larger than the image: 1 x 1, as large as the image, single rows and columns, integers, random."""
+    cases: list[Case] = [
+        (np.array([[2.0]]), np.array([[-3.0]])),
+        (np.arange(9.0).reshape(3, 3), np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])),  # one output
+        (np.array([[1.0, 2.0, 3.0, 4.0, 5.0]]), np.array([[1.0, -1.0]])),  # not flipped: x[j] - x[j + 1]
+        (np.array([[1.0], [0.0], [2.0], [-1.0]]), np.array([[2.0], [1.0]])),
+    ]
+    for (H, W), (h, w) in [((6, 7), (3, 3)), ((5, 8), (2, 4)), ((9, 9), (1, 1)), ((8, 6), (5, 6)), ((4, 12), (4, 1))]:
+        cases.append((rng.normal(size=(H, W)), rng.normal(size=(h, w))))
+    return cases
+
+
+def _valid_mults_reference():
+    import sympy as sp
+
+    N, M = sp.symbols("N M", real=True)
+    return M * (N - M + 1)  # N - M + 1 outputs, M products each
 
 
 register(
@@ -60,6 +84,25 @@ register(
         signature="same_ex: conv1d([1, 2, 3], [1, 1], 'same') predicted by hand",
         reference=lambda: conv1d([1.0, 2.0, 3.0], [1.0, 1.0], "same"),
         cases=None,
+    ),
+    Exercise(
+        id="ex-conv-dl-layer",
+        chapter="chapters/signals/convolution",
+        title="A deep-learning convolution from scratch",
+        name="dl_conv2d",
+        signature="dl_conv2d(x, w) -> (H - h + 1, W - w + 1) array, y[i, j] = sum_{p,q} w[p, q] x[i + p, j + q]",
+        reference=lambda x, w: correlate2d(x, w, "valid"),
+        cases=_dl_conv2d_cases,
+    ),
+    Exercise(
+        id="ex-conv-valid-cost",
+        chapter="chapters/signals/convolution",
+        title="The cost of a valid convolution",
+        name="valid_mults",
+        signature="valid_mults: the number of multiplications of conv1d(x, h, 'valid') from the definition, N >= M, in N and M",
+        reference=_valid_mults_reference,
+        cases=None,
+        symbols=("N", "M"),
     ),
 )
 
@@ -168,5 +211,116 @@ register(
         cases=None,
         rtol=1e-4,
         atol=0.0,
+    ),
+)
+
+
+def _freq_axis_cases(rng: np.random.Generator) -> list[Case]:
+    """Odd and even N from 1 up, spacings below and above 1."""
+    return [(1, 1.0), (2, 1.0), (2, 0.5), (3, 0.25), (9, 0.3), (10, 1 / 32), (16, 2.0), (101, 0.01), (1024, 1 / 32)] + [
+        (int(n), float(dx)) for n, dx in zip(rng.integers(1, 200, 4), rng.uniform(0.01, 5.0, 4))
+    ]
+
+
+def _gauss_width_reference():
+    import sympy as sp
+
+    sigma, f = sp.symbols("sigma f", real=True)
+    return sp.sqrt(2 * sp.pi) * sigma * sp.exp(-2 * sp.pi**2 * sigma**2 * f**2)
+
+
+def _linear_fft_cases(rng: np.random.Generator) -> list[Case]:
+    """Pairs of any lengths (1 included, kernel longer than the signal), integer and random."""
+    edge = [
+        (np.array([2.0]), np.array([3.0])),
+        (np.array([1.0, 2.0]), np.array([1.0])),
+        (np.array([1.0]), np.array([1.0, 2.0, 3.0])),
+    ]
+    integers = [(np.array([3.0, 1.0, 2.0]), np.array([3.0, 2.0, 1.0])), (np.arange(1.0, 17.0), np.ones(9) / 9)]
+    return edge + integers + _vectors(rng, [(5, 3), (3, 5), (8, 8), (31, 2), (2, 31), (100, 17)])
+
+
+def _laplacian_reference():
+    import sympy as sp
+
+    k, N = sp.symbols("k N", real=True)
+    return 2 - 2 * sp.cos(2 * sp.pi * k / N)  # the DFT of (2, -1, 0, ..., 0, -1) at bin k
+
+
+def _decimate_cases(rng: np.random.Generator) -> list[Case]:
+    """A spectrum U of length N and a factor P dividing N: P = 1, P = N, real and complex U."""
+    cases: list[Case] = [
+        (np.array([2.0 - 1.0j]), 1),
+        (np.array([1.0, -1.0]), 2),
+        (np.array([4.0, 0.0, 0.0, 0.0]), 2),  # a constant signal: its samples are constant too
+        (np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]), 3),
+        (np.array([0.0, 1.0j, 0.0, 0.0, 0.0, -1.0j]), 1),
+    ]
+    for n, p in [(8, 8), (12, 4), (12, 3), (30, 5), (64, 16), (60, 2)]:
+        cases.append((rng.normal(size=n) + 1j * rng.normal(size=n), p))
+    return cases
+
+
+register(
+    Exercise(
+        id="fourier-ex-freq-axis",
+        chapter="chapters/signals/fourier",
+        title="The frequency axis of a centred spectrum",
+        name="centred_freqs",
+        signature="centred_freqs(N, dx) -> (N,) array of the frequencies f_k = (k - N // 2) / (N dx), k = 0..N-1",
+        reference=lambda N, dx: np.fft.fftshift(np.fft.fftfreq(N, dx)),
+        cases=_freq_axis_cases,
+        rtol=1e-12,
+        atol=1e-12,
+    ),
+    Exercise(
+        id="fourier-ex-gauss-width",
+        chapter="chapters/signals/fourier",
+        title="The transform of a Gaussian of any width",
+        name="gauss_ft_ex",
+        signature="gauss_ft_ex: the Fourier transform of exp(-x^2 / (2 sigma^2)), sigma > 0, a formula in sigma and f",
+        reference=_gauss_width_reference,
+        cases=None,
+        symbols=("sigma", "f"),
+        domain=(0.1, 2.0),  # sigma > 0
+    ),
+    Exercise(
+        id="convthm-ex-linear-fft",
+        chapter="chapters/signals/convolution_theorem",
+        title="Linear convolution through the FFT",
+        name="linear_conv_fft",
+        signature="linear_conv_fft(x, h) -> the full linear convolution x * h (length N + M - 1) through zero-padded FFTs",
+        reference=lambda x, h: conv1d(x, h),
+        cases=_linear_fft_cases,
+    ),
+    Exercise(
+        id="convthm-ex-laplacian",
+        chapter="chapters/signals/convolution_theorem",
+        title="The eigenvalues of the cyclic second difference",
+        name="laplacian_eig",
+        signature="laplacian_eig: the eigenvalue for the Fourier vector k of x -> 2 x[n] - x[n - 1] - x[n + 1] (indices mod N), in k and N",
+        reference=_laplacian_reference,
+        cases=None,
+        symbols=("k", "N"),
+    ),
+    Exercise(
+        id="sampling-ex-decimate",
+        chapter="chapters/signals/sampling",
+        title="The spectrum of every P-th sample",
+        name="decimated_dft",
+        signature="decimated_dft(U, P) -> (N // P,) complex array, the DFT of u[::P] computed from U = DFT(u) alone",
+        reference=lambda U, P: np.fft.fft(np.fft.ifft(U)[::P]),
+        cases=_decimate_cases,
+        rtol=1e-9,
+        atol=1e-12,
+    ),
+    Exercise(
+        id="sampling-ex-factor",
+        chapter="chapters/signals/sampling",
+        title="The interpolation factor off the Nyquist rate",
+        name="factor_ex",
+        signature="factor_ex: 4 B_x B_y X Y for b = (3, 5) per mm, X = Y = 0.1 mm, B = (4, 5) per mm",
+        reference=lambda: 4 * 4.0 * 5.0 * 0.1 * 0.1,
+        cases=None,
     ),
 )
