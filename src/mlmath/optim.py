@@ -358,8 +358,6 @@ def logistic_fisher(X, w) -> np.ndarray:
 
 # ---------------------------------------------------------------- test functions and iteration matrices
 
-__all__ += ["rosenbrock", "rosenbrock_grad", "heavy_ball_matrix"]
-
 
 def _rosenbrock_args(theta, a, b):
     theta = as_float_array(theta, "theta", min_ndim=1, finite=False)  # a diverging run may pass inf or NaN: they propagate
