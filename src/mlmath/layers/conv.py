@@ -18,9 +18,12 @@ For ``s = 1`` the last line is a "full" convolution of ``dy`` with ``w``
 ``a - i`` divisible by ``s`` contribute (equivalently: dilate ``dy`` by ``s``).
 
 Implementation: :func:`im2col` copies every receptive field into a column,
-so the forward pass is one batched matrix product ``w_mat @ cols[n]``;
-:func:`col2im`, its adjoint, scatters columns back (adding overlaps) and
-gives ``dx``. The only Python loop is over the ``KH * KW`` kernel offsets.
+so the forward pass is one batched matrix product ``w_mat @ cols[n]``, and
+``dw`` another. ``dx`` is computed as the last line reads: ``dy`` dilated by
+the stride, padded by ``KH - 1 - p`` (``KW - 1 - p``), correlated with the
+flipped kernel whose channel axes are swapped, which is again ``im2col`` and
+one matrix product. :func:`col2im`, the adjoint of :func:`im2col`, gives the
+same ``dx`` by scattering columns back (the conv-layers chapter shows both).
 """
 
 from __future__ import annotations
@@ -152,16 +155,18 @@ def conv2d_forward(x, w, b, stride: int = 1, padding: int = 0):
         raise ValueError(f"b must have shape (F,) = ({f},) to match w {w.shape}, got {b.shape}")
     stride, padding, ho, wo = _check_geometry(x.shape, kh, kw, stride, padding)
     cols = _im2col(x, kh, kw, stride, padding, ho, wo)  # (N, C*KH*KW, Ho*Wo)
-    y = (w.reshape(f, -1) @ cols).reshape(x.shape[0], f, ho, wo) + b[:, None, None]
+    y = (w.reshape(f, -1) @ cols).reshape(x.shape[0], f, ho, wo)
+    y += b[:, None, None]
     return y, Conv2dCache(cols, w, x.shape, stride, padding)
 
 
 def conv2d_backward(dy, cache):
     """Gradients ``(dx, dw, db)`` of a :func:`conv2d_forward` call.
 
-    ``dy (N, F, Ho, Wo)``; ``db = dy.sum((0, 2, 3))``,
-    ``dw = sum_n dy[n] cols[n]^T`` and ``dx = col2im(w_mat^T dy)``, each shaped
-    like its forward argument (see the module docstring for the index form).
+    ``dy (N, F, Ho, Wo)``; ``db = dy.sum((0, 2, 3))``, ``dw = sum_n dy[n] cols[n]^T``
+    and ``dx`` the full correlation of the dilated ``dy`` with the flipped kernel
+    (equal to ``col2im(w_mat^T dy)``), each shaped like its forward argument (see
+    the module docstring for the index form).
     """
     cols, w, x_shape, stride, padding = expect_cache(cache, Conv2dCache, "conv2d_forward")
     f, _c, kh, kw = w.shape
@@ -174,9 +179,37 @@ def conv2d_backward(dy, cache):
     dy_mat = dy.reshape(n, f, ho * wo)
     db = dy.sum(axis=(0, 2, 3))
     dw = (dy_mat @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
-    dcols = w.reshape(f, -1).T @ dy_mat  # (N, C*KH*KW, Ho*Wo)
-    dx = _col2im(dcols, x_shape, kh, kw, stride, padding, ho, wo)
+    dx = _input_gradient_by_full_convolution(dy, w, x_shape, stride, padding)
     return dx, dw, db
+
+
+def _input_gradient_by_full_convolution(dy, w, x_shape, stride, padding):
+    """``dx[n, c] = sum_f (D_s dy[n, f]) * w[f, c]``, the full convolution of the dilated ``dy``, cropped by ``p``.
+
+    A full convolution is a correlation with the flipped kernel over the input padded by
+    ``K - 1``; padding by ``K - 1 - p`` instead crops ``p`` from each side at once.
+    """
+    n, c, h, wd = x_shape
+    f, _c, kh, kw = w.shape
+    ho, wo = dy.shape[2:]
+    if stride > 1:  # put the s - 1 zeros back between the outputs a strided window skipped
+        dilated = np.zeros((n, f, stride * (ho - 1) + 1, stride * (wo - 1) + 1), dtype=dy.dtype)
+        dilated[:, :, ::stride, ::stride] = dy
+        dy = dilated
+    # Rows of xp past the last window (when s does not divide H + 2p - KH) get no gradient: pad them too.
+    extra_h = h + 2 * padding - (dy.shape[2] + kh - 1)
+    extra_w = wd + 2 * padding - (dy.shape[3] + kw - 1)
+    dy = _pad_or_crop(dy, kh - 1 - padding, kh - 1 - padding + extra_h, kw - 1 - padding, kw - 1 - padding + extra_w)
+    w_flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, F, KH, KW)
+    cols = _im2col(dy, kh, kw, 1, 0, h, wd)  # (N, F*KH*KW, H*W)
+    return (w_flipped.reshape(c, -1) @ cols).reshape(n, c, h, wd)
+
+
+def _pad_or_crop(a, top, bottom, left, right):
+    """Zero-pad the last two axes of ``a`` by the given amounts; a negative amount crops instead."""
+    a = np.pad(a, ((0, 0), (0, 0), (max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))))
+    h, w = a.shape[2:]
+    return a[:, :, max(-top, 0) : h - max(-bottom, 0), max(-left, 0) : w - max(-right, 0)]
 
 
 def conv_relu_pool_forward(x, w, b, stride: int = 1, padding: int = 0, pool_size: int = 2):
