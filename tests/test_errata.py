@@ -1,64 +1,75 @@
-"""Regression tests for the errata appendix: each mistake found in the source
-material, pinned to its correction so that it cannot slip back into the book
-or the library. One test per erratum, named in chapters/appendices/errata.md."""
+"""Mirrors the errata appendix, chapters/appendices/errata.md, which lists each mistake found in the
+source material (lecture slides, homework, the PA5 write-up, the cheat sheet, the formula collection)
+with its correction and the test that pins it.
 
-import numpy as np
-import pytest
-import torch
+An erratum whose correction is a property of the library is tested beside the module it exercises
+(tests/test_<module>.py, under the comment "Errata regression tests"). This file holds the errata
+tests for corrections that are statements of mathematics rather than of the library: tests that
+check a correction with NumPy, torch or SymPy alone and never call mlmath. At present every errata
+test calls a library function, so none lives here.
 
-from mlmath.gradcheck import numerical_gradient
-from mlmath.imaging import tv_smoothed, tv_value
-from mlmath.layers import softmax, softmax_cross_entropy
-from mlmath.signals import conv1d, conv_matrix
+It also holds the guard that keeps the appendix's references valid: every "**Test:**" line of
+errata.md must name a test function that exists in the file it names.
+"""
 
+from __future__ import annotations
 
-def test_slides_worked_convolution_has_five_samples():
-    # Oracle: the definition y[n] = sum_k x[k] h[n-k], written out independently.
-    x, h = [3, 1, 2], [3, 2, 1]
-    by_definition = [sum(x[k] * h[n - k] for k in range(3) if 0 <= n - k < 3) for n in range(6)]
-    assert by_definition[5] == 0  # the slides' sixth entry is outside the support
-    np.testing.assert_array_equal(conv1d(x, h), by_definition[:5])
-    assert len(conv1d(x, h)) == 5
+import ast
+import re
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+ERRATA_MD = "chapters/appendices/errata.md"
+ERRATA = ROOT / ERRATA_MD
 
-def test_slides_linear_map_derivative_is_transpose_in_denominator_layout():
-    rng = np.random.default_rng(0)
-    W = rng.normal(size=(2, 3))
-    v = rng.normal(size=3)
-    # Denominator layout, entry (i, j) = d u_j / d v_i, from finite differences of each u_j.
-    den = np.column_stack([numerical_gradient(lambda vv, j=j: (W @ vv)[j], v) for j in range(2)])
-    assert den.shape == (3, 2)
-    np.testing.assert_allclose(den, W.T, atol=1e-9)
+# A "**Test:**" paragraph runs to the next blank line (a reference may wrap onto the next line).
+TEST_PARAGRAPH = re.compile(r"^\*\*Test:\*\*(.*?)(?=\n[ \t]*\n|\Z)", re.MULTILINE | re.DOTALL)
+# `test_name` in `tests/test_file.py` (a paragraph may name several, joined by "and").
+REFERENCE = re.compile(r"`(test_\w+)`\s+in\s+`(tests/[\w/]+\.py)`")
+TEST_NAME = re.compile(r"`(test_\w+)`")
 
 
-def test_homework_softmax_gradient_diagonal():
-    z = np.array([2.0, 1.0, 0.1])
-    zt = torch.tensor(z, requires_grad=True)
-    torch.nn.functional.cross_entropy(zt[None], torch.tensor([0])).backward()
-    p = softmax(z)
-    np.testing.assert_allclose(zt.grad.numpy()[0], p[0] - 1, rtol=1e-14)  # p_gt - 1, not p_i - 1
-    assert abs(zt.grad.numpy()[0] - (p[1] - 1)) > 0.1
-    _, d = softmax_cross_entropy(z[None], [0])
-    np.testing.assert_allclose(d[0], p - np.eye(3)[0], rtol=1e-14)
-    jac = torch.autograd.functional.jacobian(lambda t: torch.softmax(t, 0), torch.from_numpy(z)).numpy()
-    np.testing.assert_allclose(jac[0, 0], p[0] * (1 - p[0]), rtol=1e-14)
+def _test_functions(path: Path) -> set[str]:
+    """Names pytest would collect as test functions: module-level ``def``s and methods of classes."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            names.update(n.name for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+    return names
 
 
-def test_same_mode_keeps_length_and_centres():
-    x, h = np.arange(1.0, 6.0), np.array([1.0, 2.0, 3.0, 4.0])
-    same = conv1d(x, h, "same")
-    assert same.shape == x.shape
-    np.testing.assert_allclose(same, np.convolve(x, h, "full")[1:6])
-    np.testing.assert_allclose(conv_matrix(h, 5, "same") @ x, same)
+def errata_test_references(text: str) -> tuple[list[tuple[int, str, str]], list[str]]:
+    """``(line, test name, file)`` for every test an errata "**Test:**" paragraph names, and the
+    paragraphs that name a test without the file it is in. Paragraphs that name no test (the
+    counterexample checked by ``verify``) have nothing to check."""
+    references, unparsed = [], []
+    for paragraph in TEST_PARAGRAPH.finditer(text):
+        line = text.count("\n", 0, paragraph.start()) + 1
+        body = paragraph.group(1)
+        found = [(line, name, file) for name, file in REFERENCE.findall(body)]
+        references += found
+        missing_file = set(TEST_NAME.findall(body)) - {name for _, name, _ in found}
+        unparsed += [f"{ERRATA_MD}:{line}: `{name}` is named without `in tests/<file>.py`" for name in sorted(missing_file)]
+    return references, unparsed
 
 
-@pytest.mark.parametrize("eps", [1e-3, 1e-2, 1e-1])
-def test_tv_smoothing_by_adding_eps_keeps_the_kink(eps):
-    step = 1e-9
-    image = lambda t: np.array([[0.0, t]])
-    right = (tv_value(image(step)) + eps - tv_value(image(0.0)) - eps) / step
-    left = (tv_value(image(0.0)) + eps - tv_value(image(-step)) - eps) / step
-    assert right == pytest.approx(1.0, abs=1e-6) and left == pytest.approx(-1.0, abs=1e-6)
-    smooth_right = (tv_smoothed(image(step), eps)[0] - tv_smoothed(image(0.0), eps)[0]) / step
-    assert abs(smooth_right) < 1e-4
-    assert tv_smoothed(image(0.0), eps)[1][0, 1] == pytest.approx(0.0, abs=1e-15)
+def test_every_errata_test_reference_names_an_existing_test():
+    references, broken = errata_test_references(ERRATA.read_text(encoding="utf-8"))
+    assert references, f"no '**Test:** `test_...` in `tests/....py`' line found in {ERRATA_MD}"
+    functions: dict[str, set[str]] = {}
+    for line, name, file in references:
+        path = ROOT / file
+        if not path.is_file():
+            broken.append(f"{ERRATA_MD}:{line}: `{name}` in `{file}`: the file does not exist")
+            continue
+        if file not in functions:
+            functions[file] = _test_functions(path)
+        if name not in functions[file]:
+            broken.append(f"{ERRATA_MD}:{line}: `{name}` in `{file}`: the file defines no function of that name")
+    assert not broken, (
+        f"{len(broken)} broken test reference(s) in {ERRATA_MD} (update the **Test:** line "
+        "when a test moves or is renamed):\n" + "\n".join(broken)
+    )

@@ -1,7 +1,9 @@
-"""Tests for mlmath.generative: torch.distributions, Monte Carlo, the Markov chain and Bayes' rule as oracles."""
+"""Tests for mlmath.generative: torch.distributions, Monte Carlo, the Markov chain and Bayes' rule as oracles;
+plus the regression tests of the generative-model errata (chapters/appendices/errata.md)."""
 
 import numpy as np
 import pytest
+import scipy.linalg
 import scipy.optimize
 import scipy.spatial.distance
 import torch
@@ -496,3 +498,58 @@ def test_ddpm_posterior_refuses_betas_below_machine_epsilon():
 
     with pytest.raises(ValueError, match="betas must be at least machine epsilon"):
         ddpm_posterior(np.ones(2), np.ones(2), 1, np.array([1e-20, 1e-20, 0.1]))
+
+
+# ------------------------------------------------------------------
+# Errata regression tests (chapters/appendices/errata.md)
+# The cheat sheet (002), 18 "Generative Models": each test asserts the correction against an
+# independent oracle and that the cheat sheet's claim fails.
+
+
+def test_cheatsheet_full_covariance_reparameterization_is_a_matrix_product():
+    """Seed: z = mu + Sigma^{1/2} ⊙ eps for z ~ N(mu, Sigma). Correct: z = mu + L eps with L L^T = Sigma."""
+    rng = np.random.default_rng(0)
+    Sigma = np.array([[2.0, 1.2, 0.3], [1.2, 1.5, -0.2], [0.3, -0.2, 0.5]])
+    mu = np.array([1.0, -1.0, 0.5])
+    n = 200_000
+    eps = rng.standard_normal((n, 3))
+    for L in (np.linalg.cholesky(Sigma), np.real(scipy.linalg.sqrtm(Sigma))):
+        np.testing.assert_allclose(L @ L.T, Sigma, atol=1e-12)
+        z = mu + eps @ L.T
+        se = np.sqrt((Sigma**2 + np.outer(np.diag(Sigma), np.diag(Sigma))) / n)  # s.e. of sample covariances
+        assert np.all(np.abs(np.cov(z.T) - Sigma) < N_SE * se)
+        assert np.all(np.abs(z.mean(0) - mu) < N_SE * np.sqrt(np.diag(Sigma) / n))
+    # The seed's elementwise product, broadcast, is a matrix per sample, not a vector ...
+    root = np.real(scipy.linalg.sqrtm(Sigma))
+    assert (root * eps[0]).shape == (3, 3)
+    # ... and the reading that gives a vector, sqrt(diag Sigma) ⊙ eps, drops the correlations.
+    z_diag = mu + np.sqrt(np.diag(Sigma)) * eps
+    assert abs(np.cov(z_diag.T)[0, 1] - Sigma[0, 1]) > 1.0
+    # For a diagonal covariance the elementwise form is right and is mlmath's reparameterize.
+    logvar = np.log(np.diag(Sigma))
+    np.testing.assert_allclose(
+        reparameterize(np.broadcast_to(mu, eps.shape), np.broadcast_to(logvar, eps.shape), eps),
+        mu + eps @ np.diag(np.sqrt(np.diag(Sigma))).T,
+        rtol=1e-13,
+        atol=1e-14,
+    )
+
+
+def test_cheatsheet_alpha_bar_is_a_partial_product():
+    """Seed: alpha_bar_t = prod alpha_i (no bounds). Correct: alpha_bar_t = prod_{i=1}^t alpha_i; the product over
+    the whole schedule would make x_t pure noise at every t."""
+    rng = np.random.default_rng(3)
+    betas = linear_beta_schedule(1000)
+    x0, n, t = 1.5, 200_000, 100  # paper's t; zero-based index t - 1
+    x = np.full(n, x0)
+    for k in range(t):
+        x = np.sqrt(1 - betas[k]) * x + np.sqrt(betas[k]) * rng.standard_normal(n)
+    partial = np.prod(1 - betas[:t])
+    whole = np.prod(1 - betas)
+    np.testing.assert_allclose(alpha_bar(betas)[t - 1], partial, rtol=1e-12)
+    se_mean = np.sqrt((1 - partial) / n)
+    assert abs(x.mean() - np.sqrt(partial) * x0) < N_SE * se_mean
+    assert abs(x.var() - (1 - partial)) < N_SE * (1 - partial) * np.sqrt(2 / n)
+    assert abs(x.mean() - np.sqrt(whole) * x0) > 100 * se_mean  # the unbounded reading is far off
+    direct = q_sample(np.full(n, x0), t - 1, rng.standard_normal(n), alpha_bar(betas))
+    assert abs(direct.mean() - x.mean()) < N_SE * np.sqrt(2) * se_mean

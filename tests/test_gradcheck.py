@@ -1,4 +1,5 @@
-"""mlmath.gradcheck: central differences against known gradients and against torch."""
+"""mlmath.gradcheck: central differences against known gradients and against torch, plus the errata
+regression test that reads a derivative's layout off central differences (chapters/appendices/errata.md)."""
 
 import numpy as np
 import pytest
@@ -102,3 +103,18 @@ def test_check_vjp_accepts_a_right_backward_pass_and_rejects_a_wrong_one():
     assert check_vjp(forward, lambda dy, v: dy * (1 - np.tanh(v)), x) > 1e-3  # a wrong derivative
     with pytest.raises(ValueError, match="shape of x"):
         check_vjp(forward, lambda dy, v: dy.sum(), x)
+
+
+# ----------------------------------------------------------------
+# Errata regression tests (chapters/appendices/errata.md)
+# The lecture slides (004): the layout of a derivative, read off central differences.
+
+
+def test_slides_linear_map_derivative_is_transpose_in_denominator_layout():
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(2, 3))
+    v = rng.normal(size=3)
+    # Denominator layout, entry (i, j) = d u_j / d v_i, from finite differences of each u_j.
+    den = np.column_stack([numerical_gradient(lambda vv, j=j: (W @ vv)[j], v) for j in range(2)])
+    assert den.shape == (3, 2)
+    np.testing.assert_allclose(den, W.T, atol=1e-9)

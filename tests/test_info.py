@@ -1,10 +1,12 @@
-"""Tests for mlmath.info against scipy.stats.entropy / scipy.special.rel_entr, plus Gibbs' inequality."""
+"""Tests for mlmath.info against scipy.stats.entropy / scipy.special.rel_entr, plus Gibbs' inequality and
+the regression tests of the information-theory errata (chapters/appendices/errata.md)."""
 
 import numpy as np
 import pytest
 import scipy.spatial.distance
 import scipy.special
 import scipy.stats
+import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -303,3 +305,58 @@ def test_mutual_information_is_finite_for_tiny_entries():
 def test_mutual_information_bad_input_raises_value_error_naming_pxy(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ------------------------------------------------------------------
+# Errata regression tests (chapters/appendices/errata.md)
+# The cheat sheet (002), 5 "Information Theory": each test asserts the correction against an
+# independent oracle (SciPy, torch.distributions, the definition written out) and that the cheat
+# sheet's claim fails.
+
+N_SE = 5.0  # Monte Carlo tolerance in standard errors (the generator is seeded)
+
+
+def test_cheatsheet_entropy_is_nonnegative_only_for_discrete_distributions():
+    """Seed: H(X) = E[-log p(X)] >= 0 for "a random variable distributed according to p". True for a pmf; for a
+    density the same expectation (differential entropy) is negative whenever the density is concentrated."""
+    rng = np.random.default_rng(2)
+    for p in rng.dirichlet(np.ones(6), size=20):
+        assert entropy(p) >= 0
+    s = 0.1
+    z = s * rng.standard_normal(400_000)
+    minus_log_density = -scipy.stats.norm(scale=s).logpdf(z)
+    h_mc, se = minus_log_density.mean(), minus_log_density.std() / np.sqrt(len(z))
+    h_exact = 0.5 * np.log(2 * np.pi * np.e * s**2)
+    assert abs(h_mc - h_exact) < N_SE * se
+    np.testing.assert_allclose(h_exact, scipy.stats.norm(scale=s).entropy(), rtol=1e-14)
+    assert h_exact < -0.8  # the seed's ">= 0" fails for N(0, 0.1^2)
+
+
+def test_cheatsheet_cross_entropy_is_entropy_plus_kl():
+    """Seed: H(X; p, q) = H(X) - H(X) (identically zero). Correct: H(p, q) = H(p) + KL(p || q)."""
+    rng = np.random.default_rng(1)
+    p, q = rng.dirichlet(np.ones(5), size=(2, 4))
+    np.testing.assert_allclose(
+        cross_entropy(p, q), scipy.stats.entropy(p, axis=-1) + scipy.stats.entropy(p, q, axis=-1), rtol=1e-12
+    )
+    np.testing.assert_allclose(cross_entropy(p, q), entropy(p) + kl_divergence(p, q), rtol=1e-12)
+    seed_claim = entropy(p) - entropy(p)  # "H(X) - H(X)" under any reading is 0
+    assert np.all(np.abs(cross_entropy(p, q) - seed_claim) > 0.5)
+    # the reading H(p, q) = H(p) - KL(p || q) fails too, unless p == q
+    assert np.all(np.abs(cross_entropy(p, q) - (entropy(p) - kl_divergence(p, q))) > 1e-3)
+
+
+def test_cheatsheet_kl_definition_and_absolute_continuity():
+    """Seed (garbled): "The KL-divergence is q(x) = 0 (absolute continuity)". Correct: KL(p||q) = sum p log(p/q),
+    finite only if q(x) = 0 implies p(x) = 0 (p absolutely continuous w.r.t. q), +inf otherwise."""
+    p = np.array([0.5, 0.3, 0.2, 0.0])
+    q = np.array([0.25, 0.25, 0.25, 0.25])
+    by_definition = sum(pk * np.log(pk / qk) for pk, qk in zip(p, q) if pk > 0)
+    torch_kl = torch.distributions.kl_divergence(
+        torch.distributions.Categorical(torch.tensor(p)), torch.distributions.Categorical(torch.tensor(q))
+    )
+    np.testing.assert_allclose(kl_divergence(p, q), by_definition, rtol=1e-14)
+    np.testing.assert_allclose(kl_divergence(p, q), torch_kl.item(), rtol=1e-12)
+    assert kl_divergence(q, p) == np.inf  # q puts mass where p = 0: q is not a.c. w.r.t. p
+    assert np.isinf(np.sum(scipy.special.rel_entr(q, p)))
+    assert kl_divergence(p, q) != kl_divergence(q, p)  # not symmetric
