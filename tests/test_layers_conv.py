@@ -67,7 +67,7 @@ def test_conv2d_forward_and_backward_match_torch(stride, padding, kh, kw):
     kh=st.integers(1, 4),
     kw=st.integers(1, 4),
     stride=st.integers(1, 3),
-    padding=st.integers(0, 2),
+    padding=st.integers(0, 4),  # padding > K - 1 too: the input gradient then crops dy instead of padding it
     h=st.integers(1, 8),
     w=st.integers(1, 8),
 )
