@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..embeddings import info_nce, sgns_loss
+from ..layers.softmax import softmax
 from ._checker import Case, Exercise, register
 
 WE = "chapters/more/word_embeddings"
@@ -127,6 +128,71 @@ def _queue_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _tau_limit_reference(zb):
+    """``lim tau dL/dZ_a = (1 1^T / N - I) Z_b / N`` as ``tau -> oo``: row ``i`` is ``(mean_j z_b,j - z_b,i) / N``."""
+    zb = np.asarray(zb, dtype=float)
+    return (zb.mean(axis=0, keepdims=True) - zb) / zb.shape[0]
+
+
+def _tau_limit_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[1.0]]),),  # N = 1: the only candidate is the positive, no gradient
+        (np.eye(2),),
+        (np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]),),
+        (np.ones((4, 3)),),  # equal rows: the limit is 0
+    ]
+    for n, d in ((4, 3), (8, 5), (16, 2)):
+        cases.append((rng.normal(size=(n, d)),))
+    return cases
+
+
+def _gaussian_critic_reference(M, Sigma):
+    """``(B, Q) = (M^T Sigma^-1, (Sigma_y^-1 - Sigma^-1) / 2)`` with ``Sigma_y = M M^T + Sigma``: the critic ``x^T B y + y^T Q y``."""
+    M, Sigma = np.asarray(M, dtype=float), np.asarray(Sigma, dtype=float)
+    Sigma_inv = np.linalg.inv(Sigma)
+    return M.T @ Sigma_inv, (np.linalg.inv(M @ M.T + Sigma) - Sigma_inv) / 2
+
+
+def _gaussian_critic_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[0.8]]), np.array([[0.36]])),  # rho = 0.8: B = rho / (1 - rho^2), Q = -rho^2 / (2 (1 - rho^2))
+        (np.zeros((2, 2)), np.eye(2)),  # independent views: B = Q = 0
+        (np.array([[0.9, 0.2], [0.0, 0.5]]), np.array([[0.5, 0.1], [0.1, 0.3]])),
+        (np.array([[1.0, 0.0], [0.0, 1.0], [1.0, -1.0]]), np.diag([0.5, 1.0, 2.0])),  # y in R^3, x in R^2
+    ]
+    for dy, dx in ((2, 3), (4, 4), (5, 2)):
+        A = rng.normal(size=(dy, dy))
+        cases.append((rng.normal(size=(dy, dx)), A @ A.T + 0.3 * np.eye(dy)))
+    return cases
+
+
+def _noise_threshold_reference():
+    import sympy as sp
+
+    Z1, Z34 = sp.symbols("Z1 Z34", real=True)
+    return (Z1 / Z34) ** 4
+
+
+def _full_softmax_reference(U, v, c):
+    """``(U^T (p - e_c), (p - e_c) v^T)`` with ``p = softmax(U v)``: the gradients of ``-log softmax(U v)_c``."""
+    U, v = np.asarray(U, dtype=float), np.asarray(v, dtype=float)
+    g = softmax(U @ v)
+    g[c] -= 1.0
+    return U.T @ g, np.outer(g, v)
+
+
+def _full_softmax_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([[1.0]]), np.array([2.0]), 0),  # one word: p = 1, no gradient
+        (np.zeros((3, 2)), np.ones(2), 1),  # equal scores: p uniform
+        (np.array([[1000.0], [0.0], [-1000.0]]), np.array([1.0]), 2),  # scores of +-1000: needs a stable softmax
+        (np.array([[1.0, 2.0], [-1.0, 0.5], [0.0, 3.0], [2.0, 2.0]]), np.array([0.5, -1.0]), 3),
+    ]
+    for V, d in ((5, 3), (10, 4), (50, 8)):
+        cases.append((rng.normal(size=(V, d)), rng.normal(size=d), int(rng.integers(V))))
+    return cases
+
+
 register(
     Exercise(
         id="we-ex-sgns-grad",
@@ -185,5 +251,45 @@ register(
         reference=_queue_reference,
         cases=_queue_cases,
         outputs=("loss", "dza", "dzb"),
+    ),
+    Exercise(
+        id="cl-ex-limits",
+        chapter=CL,
+        title="The gradient at large temperature",
+        name="tau_grad_limit",
+        signature="tau_grad_limit(zb) -> the limit of tau dL/dZ_a as tau -> oo, shaped like zb (N, d)",
+        reference=_tau_limit_reference,
+        cases=_tau_limit_cases,
+    ),
+    Exercise(
+        id="cl-ex-gaussian-critic",
+        chapter=CL,
+        title="The Gaussian density ratio",
+        name="gaussian_critic",
+        signature="gaussian_critic(M, Sigma) -> (B, Q), Q symmetric, with log p(y|x)/p(y) = x^T B y + y^T Q y + a function of x, for y = M x + noise",
+        reference=_gaussian_critic_reference,
+        cases=_gaussian_critic_cases,
+        outputs=("B", "Q"),
+    ),
+    Exercise(
+        id="we-ex-noise-power",
+        chapter=WE,
+        title="Which words does the power 3/4 favour?",
+        name="noise_threshold",
+        signature="noise_threshold: the count below which p_w > q_w, a formula in Z1 (= sum of counts) and Z34 (= sum of counts^(3/4))",
+        reference=_noise_threshold_reference,
+        cases=None,
+        symbols=("Z1", "Z34"),
+        domain=(0.5, 3.0),  # sums of counts: positive
+    ),
+    Exercise(
+        id="we-ex-full-softmax",
+        chapter=WE,
+        title="The gradients of the full softmax",
+        name="full_softmax_grads",
+        signature="full_softmax_grads(U, v, c) -> (dv, dU) of -log softmax(U v)_c, shaped like v (d,) and U (V, d)",
+        reference=_full_softmax_reference,
+        cases=_full_softmax_cases,
+        outputs=("dv", "dU"),
     ),
 )

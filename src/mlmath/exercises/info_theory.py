@@ -119,6 +119,14 @@ def _kl_exp_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _label_smoothing_reference() -> float:
+    """The smallest cross-entropy ``H(t, q)`` over ``q``, ``H(t)``, for the smoothed target with ``K = 10``, ``eps = 0.1``."""
+    K, eps = 10, 0.1
+    target = np.full(K, eps / K)
+    target[0] += 1 - eps
+    return float(entropy(target))
+
+
 register(
     Exercise(
         id="it-ex-kl-exp",
@@ -128,5 +136,15 @@ register(
         signature="kl_exponential(a, b) -> KL(Exp(a) || Exp(b)) in nats, for rates a, b > 0 (floats or arrays, entry by entry)",
         reference=_kl_exp_reference,
         cases=_kl_exp_cases,
+    ),
+    Exercise(
+        id="it-ex-label-smoothing",
+        chapter=INFO,
+        title="Label smoothing",
+        name="ls_min_loss",
+        signature="ls_min_loss: the smallest achievable H(t, q) for the smoothed target t, K = 10, eps = 0.1, in nats (a number)",
+        reference=_label_smoothing_reference,
+        cases=None,
+        rtol=1e-6,
     ),
 )

@@ -102,6 +102,17 @@ def _two_point_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+# --- the dual of POT's regulariser ---------------------------------------------------------------
+
+
+def _pot_dual_term_reference():
+    """``h(s) = -eps e^{s/eps - 1}``: the dual of ``<P, C> + eps sum P log P`` is ``<f, a> + <g, b> + sum_ij h(f_i + g_j - C_ij)``."""
+    import sympy as sp
+
+    s, eps = sp.symbols("s eps", real=True)
+    return -eps * sp.exp(s / eps - 1)
+
+
 register(
     Exercise(
         id="ot-ex-kl-project",
@@ -141,5 +152,16 @@ register(
         reference=_two_point_plan_reference,
         cases=_two_point_cases,
         atol=1e-12,
+    ),
+    Exercise(
+        id="ot-ex-dual",
+        chapter=OT,
+        title="The dual, by hand",
+        name="pot_dual_term",
+        signature="pot_dual_term: h(s) in the dual <f, a> + <g, b> + sum_ij h(f_i + g_j - C_ij) of the regulariser eps sum P log P, a formula in s, eps",
+        reference=_pot_dual_term_reference,
+        cases=None,
+        symbols=("s", "eps"),
+        domain=(0.2, 2.0),  # eps > 0
     ),
 )

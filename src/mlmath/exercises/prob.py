@@ -74,6 +74,21 @@ def _score_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _gamma_moments_reference():
+    """Mean and variance of the gamma distribution with shape ``alpha`` and scale ``s``: ``(alpha s, alpha s^2)``."""
+    import sympy as sp
+
+    alpha, s = sp.symbols("alpha s", real=True)
+    return sp.Matrix([alpha * s, alpha * s**2])
+
+
+def _common_cause_reference() -> float:
+    """``P(S2 = 1 | S1 = 1)`` with ``P(D = 1) = 0.1``, ``P(S = 1 | D = 1) = 0.8``, ``P(S = 1 | D = 0) = 0.1``."""
+    both = 0.1 * 0.8**2 + 0.9 * 0.1**2  # S1, S2 independent given D
+    first = 0.1 * 0.8 + 0.9 * 0.1
+    return both / first
+
+
 register(
     Exercise(
         id="prob-ex-posterior",
@@ -111,5 +126,25 @@ register(
         signature="gaussian_score(x, mu, sigma) -> (d/dmu, d/dsigma) log N(x; mu, sigma^2), shape (2,) + x.shape",
         reference=_score_reference,
         cases=_score_cases,
+    ),
+    Exercise(
+        id="prob-ex-gamma-moments",
+        chapter=PROB,
+        title="Moments from the MGF",
+        name="gamma_moments",
+        signature="gamma_moments: Matrix([mean, variance]) of the gamma distribution, a formula in alpha and s",
+        reference=_gamma_moments_reference,
+        cases=None,
+        symbols=("alpha", "s"),
+        domain=(0.2, 2.0),  # alpha, s > 0
+    ),
+    Exercise(
+        id="prob-ex-common-cause",
+        chapter=PROB,
+        title="A common cause",
+        name="p_s2_given_s1",
+        signature="p_s2_given_s1: P(S2 = 1 | S1 = 1) for the disease and its two symptoms (a number)",
+        reference=_common_cause_reference,
+        cases=None,
     ),
 )

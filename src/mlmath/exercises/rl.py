@@ -88,6 +88,27 @@ def _two_arm_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _gaussian_policy_score_reference():
+    """``(d/dmu, d/dlog sigma) log N(a; mu, sigma^2) = ((a - mu) / sigma^2, (a - mu)^2 / sigma^2 - 1)``."""
+    import sympy as sp
+
+    a, mu, sigma = sp.symbols("a mu sigma", real=True)
+    return sp.Matrix([(a - mu) / sigma**2, (a - mu) ** 2 / sigma**2 - 1])
+
+
+def _coordinate_baseline_variance_reference() -> float:
+    """The total variance of REINFORCE on the chapter's bandit with the best constant baseline ``b_i`` per coordinate."""
+    theta = np.array([1.0, 0.5, -0.5, 0.0, 1.5])
+    r = np.array([5.0, 4.5, 9.0, 4.0, 5.0])
+    noise_var = 0.5**2
+    pi = np.exp(theta) / np.exp(theta).sum()
+    g2 = (np.eye(theta.size) - pi) ** 2  # g_i(a)^2, row a
+    b = (pi * r) @ g2 / (pi @ g2)  # b_i* = E[R g_i^2] / E[g_i^2]
+    second = np.sum(pi[:, None] * ((r[:, None] - b) ** 2 + noise_var) * g2)
+    grad = bandit_policy_gradient(theta, r)
+    return float(second - grad @ grad)
+
+
 register(
     Exercise(
         id="pg-ex-bandit-grad",
@@ -125,5 +146,26 @@ register(
         reference=_two_arm_variance_reference,
         cases=_two_arm_cases,
         atol=1e-12,
+    ),
+    Exercise(
+        id="pg-ex-gaussian-score",
+        chapter=PG,
+        title="A Gaussian policy",
+        name="gauss_policy_score",
+        signature="gauss_policy_score: Matrix([d/dmu, d/dlog(sigma)]) of log N(a; mu, sigma^2), a formula in a, mu, sigma",
+        reference=_gaussian_policy_score_reference,
+        cases=None,
+        symbols=("a", "mu", "sigma"),
+        domain=(0.2, 2.0),  # sigma > 0
+    ),
+    Exercise(
+        id="pg-ex-vector-baseline",
+        chapter=PG,
+        title="A baseline per coordinate",
+        name="var_per_coordinate",
+        signature="var_per_coordinate: E||g - grad J||^2 on the chapter's bandit with the best baseline b_i per coordinate (a number)",
+        reference=_coordinate_baseline_variance_reference,
+        cases=None,
+        rtol=1e-6,
     ),
 )

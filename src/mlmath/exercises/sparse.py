@@ -84,6 +84,24 @@ def _orthonormal_cases(rng: np.random.Generator) -> list[Case]:
     return cases
 
 
+def _elastic_prox_reference(v, tau, lam2):
+    """``argmin_u |u - v|^2 / 2 + tau |u|_1 + lam2 |u|^2 / 2 = S_tau(v) / (1 + lam2)``, entry by entry."""
+    return soft_threshold(v, tau) / (1.0 + lam2)
+
+
+def _elastic_prox_cases(rng: np.random.Generator) -> list[Case]:
+    cases: list[Case] = [
+        (np.array([3.0]), 1.0, 0.0),  # lam2 = 0: the soft threshold, 2
+        (np.array([3.0]), 0.0, 1.0),  # tau = 0: ridge shrinkage, 3 / 2
+        (np.array([0.5]), 1.0, 1.0),  # inside the dead zone: 0
+        (np.array([-3.0, 3.0]), 1.0, 1.0),  # odd in v: -1, 1
+        (np.array([2.0, -0.2, -5.0, 0.0]), 0.3, 4.0),
+    ]
+    for shape in [(6,), (3, 4), (2, 3, 2)]:
+        cases.append((rng.normal(size=shape) * 2, float(rng.uniform(0.0, 1.5)), float(rng.uniform(0.0, 3.0))))
+    return cases
+
+
 register(
     Exercise(
         id="sc-ex-soft-threshold-grad",
@@ -121,5 +139,14 @@ register(
         signature="lasso_orthonormal(A, y, lam) -> the LASSO minimiser (n,) for A (m, n) with orthonormal columns (A^T A = I)",
         reference=_orthonormal_reference,
         cases=_orthonormal_cases,
+    ),
+    Exercise(
+        id="sc-ex-elastic-net",
+        chapter=CHAPTER,
+        title="The elastic-net proximal operator",
+        name="elastic_prox",
+        signature="elastic_prox(v, tau, lam2) -> argmin over u of |u - v|^2 / 2 + tau |u|_1 + lam2 |u|^2 / 2, shaped like v",
+        reference=_elastic_prox_reference,
+        cases=_elastic_prox_cases,
     ),
 )
