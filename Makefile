@@ -75,11 +75,18 @@ lock: $(STAMP)
 	$(PY) scripts/binder_torch_cpu.py binder/requirements.txt
 
 # Colab-like: every chapter executed with the newest releases of the direct dependencies
-# (pyproject's book extra) instead of the pins, in a venv of its own (.venv-latest). torch stays
-# at the CPU build this machine has (the newest on PyPI is a multi-GB CUDA build).
+# (pyproject's book extra) instead of the pins, in a venv of its own (.venv-latest), and on
+# LATEST_THREADS BLAS/torch threads (default 1, where the build uses the machine's two), so a
+# check that holds only for one thread count or one summation order fails here. torch stays
+# at LATEST_TORCH, by default the CPU build this machine has (the newest on PyPI is a
+# multi-GB CUDA build; the scheduled workflow passes LATEST_TORCH=torch with the CPU index).
+# The versions used are written to _build/latest-versions.txt.
+LATEST_TORCH   ?= torch==2.13.0
+LATEST_THREADS ?= 1
 latest:
 	@test -x .venv-latest/bin/python || $(PYTHON) -m venv .venv-latest
-	.venv-latest/bin/python -m pip install --quiet --disable-pip-version-check --upgrade torch==2.13.0 -e ".[book]"
+	.venv-latest/bin/python -m pip install --quiet --disable-pip-version-check --upgrade "$(LATEST_TORCH)" -e ".[book]"
 	@mkdir -p _build
 	.venv-latest/bin/python -m pip list --format=freeze > _build/latest-versions.txt
-	.venv-latest/bin/python scripts/run_chapter.py $$($(PY) -c "import sys; sys.path.insert(0, '_ext'); import book_map; print(' '.join(d + '.md' for d, _ in book_map.toc_chapters() if 'kernelspec' in open(d + '.md').read(600)))")
+	OMP_NUM_THREADS=$(LATEST_THREADS) OPENBLAS_NUM_THREADS=$(LATEST_THREADS) MKL_NUM_THREADS=$(LATEST_THREADS) \
+	MLMATH_CHECK_STRICT=1 .venv-latest/bin/python scripts/run_chapter.py $$(.venv-latest/bin/python -c "import sys; sys.path.insert(0, '_ext'); import book_map; print(' '.join(d + '.md' for d, _ in book_map.toc_chapters() if 'kernelspec' in open(d + '.md').read(600)))")
