@@ -472,3 +472,107 @@ register(
         atol=1e-12,  # at t = T the exact value is 0 and cos(pi / 2) rounds to 6e-17
     ),
 )
+
+
+# --- derivations checked as formulas: the score-function variance, a flow to Exp(1), ----------
+# --- the non-saturating loss, a linear discriminator, the best noise predictor ----------------
+
+
+def _score_variance_reference():
+    """The trace of the covariance of ``f(z) z``, ``f(z) = -|z - 1|^2 / 2``, ``z ~ N(0, I_k)``."""
+    import sympy as sp
+
+    k = sp.symbols("k", real=True)
+    return k * (k + 2) * (2 * k + 3) / 2
+
+
+def _normal_to_exp_reference():
+    """The increasing map ``-log(1 - Phi(z))`` that sends ``N(0, 1)`` to ``Exp(1)``."""
+    import sympy as sp
+
+    z = sp.symbols("z", real=True)
+    return -sp.log(sp.erfc(z / sp.sqrt(2)) / 2)
+
+
+def _nonsat_reference():
+    import sympy as sp
+
+    kl_data, kl_mix = sp.symbols("kl_data kl_mix", real=True)
+    return sp.log(2) + kl_data - kl_mix
+
+
+def _linear_logit_reference():
+    """``a^T x + c``, ``a = Sigma^{-1}(m1 - m2)``, ``c = (m2^T Sigma^{-1} m2 - m1^T Sigma^{-1} m1) / 2``, for the exercise's numbers."""
+    import sympy as sp
+
+    x1, x2 = sp.symbols("x1 x2", real=True)
+    m1, m2 = sp.Matrix([0, 1]), sp.Matrix([sp.Rational(3, 2), -sp.Rational(1, 2)])
+    precision = sp.Matrix([[1, sp.Rational(3, 10)], [sp.Rational(3, 10), sp.Rational(1, 2)]]).inv()
+    a = precision * (m1 - m2)
+    c = ((m2.T * precision * m2)[0] - (m1.T * precision * m1)[0]) / 2
+    return a[0] * x1 + a[1] * x2 + c
+
+
+def _optimal_eps_reference():
+    """``E[eps | x_t] = Cov(eps, x_t) / Var(x_t) x_t`` for ``x_0 ~ N(0, s^2)``."""
+    import sympy as sp
+
+    xt, abar, s = sp.symbols("xt abar s", real=True)
+    return sp.sqrt(1 - abar) * xt / (abar * s**2 + 1 - abar)
+
+
+register(
+    Exercise(
+        id="vae-ex-score-variance",
+        chapter=VAE,
+        title="The score-function variance, exactly",
+        name="score_total_var",
+        signature="score_total_var: the trace of the covariance of f(z) z, f(z) = -|z - 1|^2 / 2, z ~ N(0, I_k), a formula in k",
+        reference=_score_variance_reference,
+        cases=None,
+        symbols=("k",),
+        domain=(1.0, 10.0),
+    ),
+    Exercise(
+        id="flows-ex-exponential",
+        chapter=FLOWS,
+        title="From a normal to an exponential",
+        name="normal_to_exp",
+        signature="normal_to_exp: the increasing f with f(z) ~ Exp(1) for z ~ N(0, 1), a formula in z",
+        reference=_normal_to_exp_reference,
+        cases=None,
+        symbols=("z",),
+    ),
+    Exercise(
+        id="gan-ex-nonsat",
+        chapter=GANS,
+        title="The non-saturating loss at the optimal discriminator",
+        name="nonsat_at_optimum",
+        signature="nonsat_at_optimum: E_pg[-log D*], a formula in kl_data = KL(p_g || p_data) and kl_mix = KL(p_g || m)",
+        reference=_nonsat_reference,
+        cases=None,
+        symbols=("kl_data", "kl_mix"),
+        domain=(0.0, 2.0),
+    ),
+    Exercise(
+        id="gan-ex-linear-d",
+        chapter=GANS,
+        title="Equal covariances: a linear discriminator suffices",
+        name="linear_logit",
+        signature="linear_logit: the logit a^T x + c of D* for m1 = (0, 1), m2 = (1.5, -0.5), Sigma = [[1, 0.3], [0.3, 0.5]], in x1, x2",
+        reference=_linear_logit_reference,
+        cases=None,
+        symbols=("x1", "x2"),
+    ),
+    Exercise(
+        id="ddpm-ex-optimal-eps",
+        chapter=DIFFUSION,
+        title="The best noise predictor for Gaussian data",
+        name="eps_star",
+        signature="eps_star: E[eps | x_t] for x_0 ~ N(0, s^2), a formula in xt, abar, s",
+        reference=_optimal_eps_reference,
+        cases=None,
+        symbols=("xt", "abar", "s"),
+        domain=(0.05, 0.95),  # abar in (0, 1), s > 0
+    ),
+)

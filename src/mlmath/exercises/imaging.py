@@ -367,3 +367,47 @@ register(
         symbols=("omega",),
     ),
 )
+
+
+# --- derivations checked as formulas: total variation's contrast loss, area scaling ----------
+
+
+def _tv_shifts_reference():
+    """``(delta, beta_1, beta_2)``: how far TV lowers a plateau of width ``w`` and raises the backgrounds ``a``, ``b``."""
+    import sympy as sp
+
+    lam, w, a, b = sp.symbols("lam w a b", real=True)
+    return sp.Matrix([lam / w, lam / (2 * a), lam / (2 * b)])
+
+
+def _small_square_area_reference():
+    """``|det J_p| s^2 = |det H| s^2 / |w|^3``: the area of the image of a small square of side ``s``."""
+    import sympy as sp
+
+    det_h, w, s = sp.symbols("detH w s", real=True)
+    return sp.Abs(det_h) * s**2 / sp.Abs(w) ** 3
+
+
+register(
+    Exercise(
+        id="inverse-ex-tv-contrast",
+        chapter=IP,
+        title="Total variation lowers the contrast",
+        name="tv_shifts",
+        signature="tv_shifts: Matrix([delta, beta_1, beta_2]), the plateau's drop and the backgrounds' rise, in lam, w, a, b",
+        reference=_tv_shifts_reference,
+        cases=None,
+        symbols=("lam", "w", "a", "b"),
+        domain=(0.5, 3.0),
+    ),
+    Exercise(
+        id="homography-ex-area",
+        chapter=HOMOGRAPHY,
+        title="Area scaling",
+        name="small_square_area",
+        signature="small_square_area: the area of the image of a small square of side s, to first order, in detH, w, s",
+        reference=_small_square_area_reference,
+        cases=None,
+        symbols=("detH", "w", "s"),
+    ),
+)

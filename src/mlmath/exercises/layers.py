@@ -1395,3 +1395,38 @@ register(
         domain=(0.1, 4.0),
     ),
 )
+
+
+# --- normalization and the small CNN: a constant row, a silent start --------------------------
+
+
+def _constant_row_reference():
+    """``dL/dz_i`` of layer norm at a constant row ``z = c 1``: ``(g_i - mean(g)) / sqrt(eps)``."""
+    import sympy as sp
+
+    g, gbar, eps = sp.symbols("g gbar eps", real=True)
+    return (g - gbar) / sp.sqrt(eps)
+
+
+register(
+    Exercise(
+        id="norm-ex-constant",
+        chapter=NORM,
+        title="A constant input",
+        name="const_row_grad",
+        signature="const_row_grad: dL/dz_i of layer norm at a constant row, a formula in g (= g_i), gbar and eps",
+        reference=_constant_row_reference,
+        cases=None,
+        symbols=("g", "gbar", "eps"),
+        domain=(0.01, 2.0),  # eps > 0
+    ),
+    Exercise(
+        id="cnn-ex-zero-init",
+        chapter=CNN,
+        title="A silent start",
+        name="silent_loss",
+        signature="silent_loss: the cross-entropy loss of the network with W2 = 0, b2 = 0 (a number)",
+        reference=lambda: float(np.log(10.0)),
+        cases=None,
+    ),
+)

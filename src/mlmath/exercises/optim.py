@@ -536,3 +536,63 @@ register(
         symbols=("theta",),
     ),
 )
+
+
+# --- derivations checked as formulas and values: the best fixed step, RMSProp's warm-up, ------
+# --- the Fisher information of a Bernoulli variable -------------------------------------------
+
+
+def _best_step_reference():
+    """``(eta*, rate)``: the step minimising ``max |1 - eta lam|`` over ``[mu, L]`` and that minimum."""
+    import sympy as sp
+
+    mu, L = sp.symbols("mu L", real=True)
+    return sp.Matrix([2 / (L + mu), (L - mu) / (L + mu)])
+
+
+def _rms_steps_reference() -> int:
+    """The first ``t`` with ``1 / sqrt(1 - rho^t) < 1.01`` for ``rho = 0.99``."""
+    return int(np.ceil(np.log(1 - 1 / 1.01**2) / np.log(0.99)))
+
+
+def _bernoulli_fisher_reference():
+    """``(F_p, F_z)``: the Fisher information of a Bernoulli variable in ``p`` and in the logit ``z``."""
+    import sympy as sp
+
+    p, z = sp.symbols("p z", real=True)
+    return sp.Matrix([1 / (p * (1 - p)), sp.exp(z) / (1 + sp.exp(z)) ** 2])
+
+
+register(
+    Exercise(
+        id="convex-ex-best-step",
+        chapter=CONVEX,
+        title="The best fixed step",
+        name="best_fixed_step",
+        signature="best_fixed_step: Matrix([eta_star, rate]), the step minimising max |1 - eta lam| over [mu, L] and the minimum, in mu, L",
+        reference=_best_step_reference,
+        cases=None,
+        symbols=("mu", "L"),
+        domain=(0.1, 4.0),
+    ),
+    Exercise(
+        id="adaptive-ex-rms-first",
+        chapter=ADAPTIVE,
+        title="RMSProp's first step",
+        name="rms_steps_to_1pct",
+        signature="rms_steps_to_1pct: the first t at which RMSProp's step under a constant gradient is within 1% of eta, rho = 0.99",
+        reference=_rms_steps_reference,
+        cases=None,
+    ),
+    Exercise(
+        id="natgrad-ex-bernoulli",
+        chapter=NATGRAD,
+        title="A Bernoulli variable in two parameterisations",
+        name="bernoulli_fisher",
+        signature="bernoulli_fisher: Matrix([F_p, F_z]), the Fisher information in p (a formula in p) and in the logit z (in z)",
+        reference=_bernoulli_fisher_reference,
+        cases=None,
+        symbols=("p", "z"),
+        domain=(0.05, 0.95),  # p in (0, 1)
+    ),
+)

@@ -324,3 +324,57 @@ register(
         cases=None,
     ),
 )
+
+
+# --- derivations checked as formulas and values: a two-tap blur, two shifts, the wagon wheel ---
+
+
+def _two_tap_dft_reference():
+    """The DFT of ``h = [1/2, 1/2]`` zero-padded to length ``N``, at bin ``k``."""
+    import sympy as sp
+
+    k, N = sp.symbols("k N", real=True)
+    return (1 + sp.exp(-2 * sp.pi * sp.I * k / N)) / 2
+
+
+def _double_shift_reference():
+    """For odd ``N``: ``fftshift(fft(fftshift(u)))[k] / W[k] = exp(2 pi i (k - n0) / N)``, ``n0 = (N - 1) / 2``."""
+    import sympy as sp
+
+    k, N = sp.symbols("k N", real=True)
+    return sp.exp(2 * sp.pi * sp.I * (k - (N - 1) / 2) / N)
+
+
+register(
+    Exercise(
+        id="convthm-ex-deblur",
+        chapter="chapters/signals/convolution_theorem",
+        title="Undoing a circular blur",
+        name="two_tap_dft",
+        signature="two_tap_dft: H[k], the DFT of h = [1/2, 1/2] zero-padded to length N, a formula in k and N",
+        reference=_two_tap_dft_reference,
+        cases=None,
+        symbols=("k", "N"),
+        domain=(1.0, 9.0),
+    ),
+    Exercise(
+        id="fourier-ex-double-shift",
+        chapter="chapters/signals/fourier",
+        title="Two shifts are not one",
+        name="double_shift_factor",
+        signature="double_shift_factor: fftshift(fft(fftshift(u)))[k] / W[k] for odd N, a formula in k and N",
+        reference=_double_shift_reference,
+        cases=None,
+        symbols=("k", "N"),
+        domain=(1.0, 9.0),
+    ),
+    Exercise(
+        id="sampling-ex-wagon",
+        chapter="chapters/signals/sampling",
+        title="The wagon wheel",
+        name="wheel_rev_per_s",
+        signature="wheel_rev_per_s: the apparent speed (rev/s, negative backwards) of an 8-spoke wheel at 2.75 rev/s filmed at 24 fps",
+        reference=lambda: (8 * 2.75 - 24.0) / 8,  # the pattern's 22 Hz lands at 22 - 24 = -2 Hz: -2 / 8 rev/s
+        cases=None,
+    ),
+)
