@@ -13,7 +13,7 @@ The share is visible code / (prose + visible code): the fraction of the lines on
 that are code. Code inside an exercise's solution counts as visible (it is, once the reader
 opens the solution); the second column without it is what a reader sees before opening one.
 The script prints one row per chapter (the ten highest shares unless ``--all``), the median and
-the maximum, and the number of visible cells over the 25-line limit.
+the maximum, and the number of visible cells with more than 25 non-blank lines.
 """
 
 from __future__ import annotations
@@ -41,10 +41,9 @@ def chapter_counts(path: Path) -> dict[str, int]:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             counts["prose"] += _lines(cell.source)
-            if "{solution-start}" in cell.source:
-                in_solution = True
-            if "{solution-end}" in cell.source:
-                in_solution = False
+            last_start, last_end = cell.source.rfind("{solution-start}"), cell.source.rfind("{solution-end}")
+            if last_start != last_end:  # the later of the two fences decides (-1 when absent)
+                in_solution = last_start > last_end
             continue
         if cell.cell_type != "code":
             continue
