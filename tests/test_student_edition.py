@@ -71,9 +71,13 @@ def test_student_notebook_differs_only_in_marked_regions(chapter):
     assert "{solution-start}" not in student_text and "{solution-end}" not in student_text
 
 
-def _through_last_end(code: str) -> str:
-    """``code`` up to and including its last ``# END SOLUTION`` line (all of it if it has none)."""
+def _answer(code: str) -> str:
+    """The student's answer in a solution cell: ``code`` before its ``check(...)`` call, or, in a cell
+    without one, up to and including its last ``# END SOLUTION`` line (all of it if it has none)."""
     lines = code.split("\n")
+    checks = [i for i, line in enumerate(lines) if line.startswith("check(")]
+    if checks:
+        return "\n".join(lines[: checks[0]])
     ends = [i for i, line in enumerate(lines) if line.strip() == END]
     return "\n".join(lines[: ends[-1] + 1]) if ends else code
 
@@ -100,9 +104,15 @@ def test_checker_accepts_solutions_and_rejects_stubs(chapter, tmp_path, monkeypa
 
     solved = {"__name__": "chapter"}
     ids = {ex.id for ex in exercises}
-    # The student's answers: each registered exercise's solution cells up to their last END marker
-    # (what follows may use the chapter's own variables; the book build runs it in full).
-    answers = [_through_last_end(c.source) for label, c in solutions if label in ids]
+    # The student's answers: each registered exercise's solution code before its check(...) call,
+    # which stands on the imports alone (what follows the check, in its cell or a later one, may use
+    # the chapter's own variables; the book build runs it in full).
+    answers, checked = [], set()
+    for label, c in solutions:
+        if label in ids and label not in checked:
+            answers.append(_answer(c.source))
+            if any(line.startswith("check(") for line in c.source.split("\n")):
+                checked.add(label)
     _run([imports, "from mlmath.exercises import check"] + answers, solved)
     for ex in exercises:
         assert check(ex.id, solved[ex.name]).passed

@@ -96,17 +96,27 @@ def _gaussian_policy_score_reference():
     return sp.Matrix([(a - mu) / sigma**2, (a - mu) ** 2 / sigma**2 - 1])
 
 
-def _coordinate_baseline_variance_reference() -> float:
-    """The total variance of REINFORCE on the chapter's bandit with the best constant baseline ``b_i`` per coordinate."""
-    theta = np.array([1.0, 0.5, -0.5, 0.0, 1.5])
-    r = np.array([5.0, 4.5, 9.0, 4.0, 5.0])
-    noise_var = 0.5**2
-    pi = np.exp(theta) / np.exp(theta).sum()
-    g2 = (np.eye(theta.size) - pi) ** 2  # g_i(a)^2, row a
-    b = (pi * r) @ g2 / (pi @ g2)  # b_i* = E[R g_i^2] / E[g_i^2]
-    second = np.sum(pi[:, None] * ((r[:, None] - b) ** 2 + noise_var) * g2)
-    grad = bandit_policy_gradient(theta, r)
-    return float(second - grad @ grad)
+def _coordinate_baseline_variance_reference(theta, r, noise_var):
+    """The total variance of REINFORCE on a softmax bandit with the best constant baseline ``b_i`` per coordinate.
+
+    Coordinate by coordinate: ``Var_i(b) = E[(R - b)^2 g_i^2] - (grad J)_i^2`` is a parabola in ``b``
+    whose minimum is ``E[R^2 g_i^2] - E[R g_i^2]^2 / E[g_i^2] - (grad J)_i^2``.
+    """
+    theta = np.asarray(theta, dtype=float)
+    r = np.asarray(r, dtype=float)
+    pi = np.exp(theta - theta.max())
+    pi /= pi.sum()
+    total = 0.0
+    for i in range(theta.size):
+        g2 = np.array([((a == i) - pi[i]) ** 2 for a in range(theta.size)])  # g_i(a)^2
+        e_g2, e_rg2, e_r2g2 = pi @ g2, pi @ (r * g2), pi @ ((r**2 + noise_var) * g2)
+        grad_i = pi[i] * (r[i] - pi @ r)
+        total += e_r2g2 - e_rg2**2 / e_g2 - grad_i**2
+    return float(total)
+
+
+def _coordinate_baseline_cases(rng: np.random.Generator) -> list[Case]:
+    return [(theta, r, noise_var) for (theta, r), noise_var in zip(_baseline_cases(rng), [0.0, 0.25, 1.0, 0.0, 0.5, 2.0, 0.1])]
 
 
 register(
@@ -162,10 +172,12 @@ register(
         id="pg-ex-vector-baseline",
         chapter=PG,
         title="A baseline per coordinate",
-        name="var_per_coordinate",
-        signature="var_per_coordinate: E||g - grad J||^2 on the chapter's bandit with the best baseline b_i per coordinate (a number)",
+        name="coordinate_baseline_variance",
+        signature=(
+            "coordinate_baseline_variance(theta, r, noise_var) -> E||g - grad J||^2 of REINFORCE on the softmax bandit"
+            " with rewards r_a + N(0, noise_var) and the best constant baseline b_i for each coordinate (a float)"
+        ),
         reference=_coordinate_baseline_variance_reference,
-        cases=None,
-        rtol=1e-6,
+        cases=_coordinate_baseline_cases,
     ),
 )
