@@ -119,7 +119,8 @@ def test_stub_solution_replaces_only_the_marked_region():
     assert stub == 'def f(x):\n    y = 2\n    raise NotImplementedError("ex-f: write your solution here")\n\nassert f(1) == 2'
     assert solution_regions(code) == ["return x * y\n"]
     top_level = stub_solution("# BEGIN SOLUTION\nanswer = 3\n# END SOLUTION\nprint(answer)", "ex-g")
-    assert top_level.startswith("...") and "answer = 3" not in top_level
+    # a statement, not the expression `...`: Jupyter would display "Ellipsis" under the stubbed cell
+    assert top_level.startswith("pass  # ex-g: write your solution here") and "answer = 3" not in top_level
 
 
 @pytest.mark.parametrize(

@@ -56,6 +56,8 @@ def test_the_stubbed_notebook_runs_and_reports_every_exercise_as_not_yet_done(ch
         for c in nb.cells
         for o in c.get("outputs", [])
     )
+    stray = [i for i, c in enumerate(nb.cells) for o in c.get("outputs", []) if o.get("data", {}).get("text/plain") == "Ellipsis"]
+    assert not stray, f"stubbed cells {stray} display 'Ellipsis': a stub must be a statement"
     for ex in EXERCISES.values():
         if ex.chapter == chapter:
             title = ex.title

@@ -69,7 +69,7 @@ def edits_outside_solutions(original, submitted) -> list[str]:
     """Code edited outside the solution stubs: each difference in words (empty: none).
 
     A stub is the line ``raise NotImplementedError("<id>: write your solution here")``
-    (or ``...  # <id>: write your solution here``, or a cell that is only a comment
+    (or ``pass  # <id>: write your solution here``, or a cell that is only a comment
     ``# <id>: write your solution here``); the student may replace it by any code,
     but the lines before and after it must stay as they were.
     """

@@ -445,7 +445,8 @@ def stub_solution(code: str, exercise_id: str = "this exercise") -> str:
     """Replace every ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` region of ``code`` by a stub.
 
     Inside a function body (indented marker) the stub is
-    ``raise NotImplementedError(...)``; at the top level it is ``...``. Lines
+    ``raise NotImplementedError(...)``; at the top level it is ``pass`` (a statement: the
+    stubbed cell displays nothing). Lines
     outside the regions are kept byte for byte.
     """
     lines = code.split("\n")
@@ -461,7 +462,7 @@ def stub_solution(code: str, exercise_id: str = "this exercise") -> str:
             if indent:
                 out.append(f'{indent}raise NotImplementedError("{exercise_id}: write your solution here")')
             else:
-                out.append(f"...  # {exercise_id}: write your solution here")
+                out.append(f"pass  # {exercise_id}: write your solution here")
             continue
         if stripped == END:
             if not inside:
