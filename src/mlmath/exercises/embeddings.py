@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..embeddings import info_nce, sgns_loss
+from ..embeddings import glove_weight, info_nce, sgns_loss
 from ..layers.softmax import softmax
 from ._checker import Case, Exercise, register
 
@@ -181,6 +181,28 @@ def _full_softmax_reference(U, v, c):
     return U.T @ g, np.outer(g, v)
 
 
+def _glove_bias_reference(W, W_ctx, b_ctx, X):
+    """``b_i = sum_j f_ij (log X_ij - w_i . w~_j - b~_j) / sum_j f_ij`` over ``X_ij > 0``."""
+    W, W_ctx, b_ctx, X = (np.asarray(a, dtype=float) for a in (W, W_ctx, b_ctx, X))
+    f, pos = glove_weight(X), X > 0
+    residual = np.log(np.where(pos, X, 1.0)) - W @ W_ctx.T - b_ctx[None, :]
+    return np.sum(np.where(pos, f * residual, 0.0), axis=1) / np.sum(f, axis=1)
+
+
+def _glove_bias_cases(rng: np.random.Generator) -> list[Case]:
+    # (W, W_ctx, b_ctx, X), every row of X with a positive count
+    cases: list[Case] = [
+        (np.zeros((1, 1)), np.zeros((1, 1)), np.zeros(1), np.array([[np.e]])),  # one count: b = log X
+        (np.ones((1, 2)), np.ones((2, 2)), np.array([0.5, -0.5]), np.array([[200.0, 0.0]])),  # f = 1; a zero is skipped
+        (np.zeros((2, 1)), np.zeros((3, 1)), np.zeros(3), np.array([[1.0, 100.0, 0.0], [0.0, 5.0, 5.0]])),  # unequal weights
+    ]
+    for V, C, d in ((3, 4, 2), (6, 5, 3), (10, 12, 4)):
+        X = rng.poisson(20.0, size=(V, C)) * (rng.random((V, C)) < 0.6)
+        X[np.arange(V), rng.integers(C, size=V)] += 1 + rng.poisson(150.0, size=V)  # a positive count in every row
+        cases.append((rng.normal(size=(V, d)), rng.normal(size=(C, d)), rng.normal(size=C), X.astype(float)))
+    return cases
+
+
 def _full_softmax_cases(rng: np.random.Generator) -> list[Case]:
     cases: list[Case] = [
         (np.array([[1.0]]), np.array([2.0]), 0),  # one word: p = 1, no gradient
@@ -281,6 +303,15 @@ register(
         cases=None,
         symbols=("Z1", "Z34"),
         domain=(0.5, 3.0),  # sums of counts: positive
+    ),
+    Exercise(
+        id="we-ex-glove-bias",
+        chapter=WE,
+        title="The optimal biases",
+        name="glove_optimal_bias",
+        signature="glove_optimal_bias(W, W_ctx, b_ctx, X) -> b (V,) minimising the GloVe loss for fixed W (V, d), W_ctx (C, d), b_ctx (C,)",
+        reference=_glove_bias_reference,
+        cases=_glove_bias_cases,
     ),
     Exercise(
         id="we-ex-full-softmax",

@@ -353,6 +353,13 @@ def _trace_cases(rng: np.random.Generator) -> list[Case]:
     )
 
 
+def _bilinear_cases(rng: np.random.Generator) -> list[Case]:
+    # L = a^T W b with a (m,), b (n,): m != n shows a transposed answer by its shape
+    return [(np.array([2.0]), np.array([3.0])), (np.array([1.0, 0.0]), np.array([0.0, 1.0, 2.0]))] + _matrix_cases(
+        rng, [((3,), (5,)), ((5,), (3,)), ((4,), (4,)), ((1,), (6,))]
+    )
+
+
 def _transpose_product(A, B):
     """``A^T B^T``: both dy/dx for y = B A x and d tr(A X B)/dX in the denominator layout."""
     return np.asarray(A, dtype=float).T @ np.asarray(B, dtype=float).T
@@ -376,6 +383,15 @@ register(
         signature="chain_derivative(A, B) -> dy/dx for u = A x, y = B u, denominator layout",
         reference=_transpose_product,
         cases=_chain_cases,
+    ),
+    Exercise(
+        id="notation-ex-bilinear",
+        chapter="chapters/foundations/notation",
+        title="A bilinear form",
+        name="bilinear_grad",
+        signature="bilinear_grad(a, b) -> dL/dW for L = a^T W b, shaped like W (m x n for a of length m, b of length n)",
+        reference=lambda a, b: np.outer(np.asarray(a, dtype=float), np.asarray(b, dtype=float)),
+        cases=_bilinear_cases,
     ),
     Exercise(
         id="notation-ex-trace",

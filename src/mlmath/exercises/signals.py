@@ -8,6 +8,14 @@ from ..signals import alias_frequency, circular_conv, conv1d, conv_matrix, corre
 from ._checker import Case, Exercise, register
 
 
+def _rfft_cases(rng: np.random.Generator) -> list[Case]:
+    # (rfft(x), N) for real x: odd and even N, and the smallest lengths (no conjugate half at all)
+    cases: list[Case] = [(np.fft.rfft(x), len(x)) for x in (np.array([2.0]), np.array([1.0, -1.0]), np.arange(3.0))]
+    for n in (9, 10, 16, 17):
+        cases.append((np.fft.rfft(rng.normal(size=n)), n))
+    return cases
+
+
 def _vectors(rng: np.random.Generator, pairs) -> list[Case]:
     return [(rng.normal(size=n), rng.normal(size=m)) for n, m in pairs]
 
@@ -356,6 +364,15 @@ register(
         cases=None,
         symbols=("k", "N"),
         domain=(1.0, 9.0),
+    ),
+    Exercise(
+        id="fourier-ex-hermitian",
+        chapter="chapters/signals/fourier",
+        title="Real signals and rfft",
+        name="dft_from_rfft",
+        signature="dft_from_rfft(half, N) -> the whole DFT X (N,) of a real signal from X[0], ..., X[N // 2] = rfft(x)",
+        reference=lambda half, n: np.fft.fft(np.fft.irfft(half, n)),
+        cases=_rfft_cases,
     ),
     Exercise(
         id="fourier-ex-double-shift",
