@@ -37,6 +37,10 @@ def run(path: Path) -> bool:
     import jupytext
     from nbclient import NotebookClient
 
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith("---") or "jupytext:" not in text.split("\n---", 1)[0]:
+        print(f"{path}: a plain Markdown page (no jupytext header): the build does not execute it")
+        return True
     nb = jupytext.read(path)
     client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
