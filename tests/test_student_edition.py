@@ -71,11 +71,15 @@ def test_student_notebook_differs_only_in_marked_regions(chapter):
     assert "{solution-start}" not in student_text and "{solution-end}" not in student_text
 
 
+def _is_check(line: str) -> bool:
+    return line.startswith("check(")
+
+
 def _answer(code: str) -> str:
     """The student's answer in a solution cell: ``code`` before its ``check(...)`` call, or, in a cell
     without one, up to and including its last ``# END SOLUTION`` line (all of it if it has none)."""
     lines = code.split("\n")
-    checks = [i for i, line in enumerate(lines) if line.startswith("check(")]
+    checks = [i for i, line in enumerate(lines) if _is_check(line)]
     if checks:
         return "\n".join(lines[: checks[0]])
     ends = [i for i, line in enumerate(lines) if line.strip() == END]
@@ -111,7 +115,7 @@ def test_checker_accepts_solutions_and_rejects_stubs(chapter, tmp_path, monkeypa
     for label, c in solutions:
         if label in ids and label not in checked:
             answers.append(_answer(c.source))
-            if any(line.startswith("check(") for line in c.source.split("\n")):
+            if any(_is_check(line) for line in c.source.split("\n")):
                 checked.add(label)
     _run([imports, "from mlmath.exercises import check"] + answers, solved)
     for ex in exercises:

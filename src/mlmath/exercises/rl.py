@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..layers.softmax import softmax
 from ..rl import bandit_gradient_variance, bandit_optimal_baseline, bandit_policy_gradient
 from ._checker import Case, Exercise, register
 
@@ -102,16 +103,13 @@ def _coordinate_baseline_variance_reference(theta, r, noise_var):
     Coordinate by coordinate: ``Var_i(b) = E[(R - b)^2 g_i^2] - (grad J)_i^2`` is a parabola in ``b``
     whose minimum is ``E[R^2 g_i^2] - E[R g_i^2]^2 / E[g_i^2] - (grad J)_i^2``.
     """
-    theta = np.asarray(theta, dtype=float)
     r = np.asarray(r, dtype=float)
-    pi = np.exp(theta - theta.max())
-    pi /= pi.sum()
+    pi, grad = softmax(np.asarray(theta, dtype=float)), bandit_policy_gradient(theta, r)
     total = 0.0
-    for i in range(theta.size):
-        g2 = np.array([((a == i) - pi[i]) ** 2 for a in range(theta.size)])  # g_i(a)^2
+    for i in range(r.size):
+        g2 = np.array([((a == i) - pi[i]) ** 2 for a in range(r.size)])  # g_i(a)^2
         e_g2, e_rg2, e_r2g2 = pi @ g2, pi @ (r * g2), pi @ ((r**2 + noise_var) * g2)
-        grad_i = pi[i] * (r[i] - pi @ r)
-        total += e_r2g2 - e_rg2**2 / e_g2 - grad_i**2
+        total += e_r2g2 - e_rg2**2 / e_g2 - grad[i] ** 2
     return float(total)
 
 
